@@ -1,0 +1,53 @@
+// What every CLI command shares: global options, streams, and the lazily opened config and
+// store (a command that never asks for the store never touches it).
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/config/config.hpp"
+#include "common/schedule/clock.hpp"
+#include "common/store/job_store.hpp"
+
+namespace notify::cli {
+
+struct GlobalOptions {
+    std::optional<std::string> config_path; // --config
+    std::optional<std::string> db_path;     // --db
+    bool json = false;                      // --json
+    int verbose = 0;                        // -v, -vv
+};
+
+class Context {
+  public:
+    Context(std::ostream& out, std::ostream& err, std::istream& in, bool out_is_tty);
+    ~Context();
+
+    std::ostream& out;
+    std::ostream& err;
+    std::istream& in;
+    const bool out_is_tty;
+    GlobalOptions globals;
+
+    // The chosen subcommand's work, set by its CLI11 callback and run after parsing.
+    std::function<void()> action;
+
+    // Loads (once) and returns the configuration. Throws notify::Error{config}.
+    const config::Config& config();
+    // Opens (once) the store named by the config. Throws notify::Error{io, tempfail}.
+    store::JobStore& store();
+    const schedule::Clock& clock() const { return m_clock; }
+
+  private:
+    std::optional<config::Config> m_config;
+    std::unique_ptr<store::JobStore> m_store;
+    schedule::SystemClock m_clock;
+};
+
+// Opens the store that `config` names with its durability and busy timeout.
+std::unique_ptr<store::JobStore> open_store(const config::Config& config);
+
+} // namespace notify::cli

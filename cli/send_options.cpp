@@ -1,0 +1,184 @@
+// Validation of send/preview options into store rows.
+#include "cli/send_options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/audience/recipient_check.hpp"
+#include "common/error.hpp"
+#include "common/schedule/duration.hpp"
+#include "common/schedule/time_text.hpp"
+#include "common/text/spelling.hpp"
+
+namespace notify::cli {
+
+void add_send_options(CLI::App& cmd, SendOptions& o) {
+    cmd.add_option("--to", o.to, "Recipient: e-mail address, E.164 phone, device token, URL")
+        ->type_name("ADDRESS");
+    cmd.add_option("--channel", o.channel, "Channel: email, sms, push, webhook, slack, ...")
+        ->type_name("CHANNEL");
+    cmd.add_option("--user", o.user, "User id recorded with the notification")
+        ->type_name("USER_ID");
+    cmd.add_option("--template", o.template_name, "Template name (not in this build yet)")
+        ->type_name("NAME");
+    cmd.add_option("--data", o.data_pairs, "Template data KEY=VALUE (repeatable)")
+        ->type_name("KEY=VALUE");
+    cmd.add_option("--data-json", o.data_json, "Template data as a JSON object")
+        ->type_name("JSON");
+    cmd.add_option("--data-file", o.data_file, "Template data from a JSON file")
+        ->type_name("PATH");
+    cmd.add_option("--subject", o.subject, "Subject (e-mail)")->type_name("TEXT");
+    cmd.add_option("--title", o.title, "Title (push)")->type_name("TEXT");
+    cmd.add_option("--body", o.body, "Body text; '-' reads it from stdin")->type_name("TEXT");
+    auto* at = cmd.add_option("--at", o.at, "When: RFC 3339, or YYYY-MM-DD HH:MM[:SS] local")
+                   ->type_name("TIME");
+    auto* in = cmd.add_option("--in", o.in, "When: after a duration such as 90s, 10m, 1h30m, 1d")
+                   ->type_name("DURATION");
+    at->excludes(in);
+    cmd.add_option("--event-id", o.event_id, "Dedup key: a repeat enqueues nothing new")
+        ->type_name("KEY");
+    cmd.add_option("--priority", o.priority, "high, normal or low (default normal)")
+        ->type_name("PRIORITY");
+    cmd.add_option("--ttl", o.ttl, "Give up if not sent within this duration of its due time")
+        ->type_name("DURATION");
+}
+
+namespace {
+
+Millis duration_or_throw(const std::string& flag, const std::string& text) {
+    auto d = schedule::parse_duration(text);
+    if (!d) {
+        throw Error(Exit::usage, flag + ": " + d.error());
+    }
+    if (*d <= Millis{0}) {
+        throw Error(Exit::usage, flag + ": duration must be positive");
+    }
+    if (*d > Millis{100LL * 365 * 24 * 3600 * 1000}) {
+        throw Error(Exit::usage, flag + ": duration longer than 100 years");
+    }
+    return *d;
+}
+
+nlohmann::json parse_object(const std::string& text, const std::string& what) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded()) {
+        throw Error(Exit::data, what + ": not valid JSON");
+    }
+    if (!j.is_object()) {
+        throw Error(Exit::data, what + ": must be a JSON object");
+    }
+    return j;
+}
+
+std::string build_data(const SendOptions& o) {
+    nlohmann::json data = nlohmann::json::object();
+    if (o.data_file) {
+        std::ifstream file(*o.data_file, std::ios::binary);
+        if (!file) {
+            throw Error(Exit::io, "--data-file: cannot read " + *o.data_file);
+        }
+        std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        data.update(parse_object(text, "--data-file " + *o.data_file));
+    }
+    if (o.data_json) {
+        data.update(parse_object(*o.data_json, "--data-json"));
+    }
+    for (const auto& pair : o.data_pairs) {
+        auto eq = pair.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            throw Error(Exit::usage, "--data \"" + pair + "\": expected KEY=VALUE");
+        }
+        data[pair.substr(0, eq)] = pair.substr(eq + 1);
+    }
+    return data.dump();
+}
+
+std::string read_all(std::istream& in) {
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+} // namespace
+
+SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now) {
+    if (o.template_name) {
+        throw Error(Exit::usage, "--template: templates are not available in this build yet",
+                    "give the content inline with --subject, --title and --body");
+    }
+    if (!o.to) {
+        if (o.user) {
+            throw Error(Exit::usage,
+                        "--user without --to needs the user directory, not in this build yet",
+                        "give --to ADDRESS and --channel CHANNEL (--user is then recorded)");
+        }
+        throw Error(Exit::usage, "missing --to ADDRESS", "e.g. notify send --to ops@example.com "
+                                                         "--channel email --body 'disk full'");
+    }
+    if (!o.channel) {
+        throw Error(Exit::usage, "missing --channel CHANNEL (email, sms, push, webhook, ...)");
+    }
+    auto priority = model::parse_priority(o.priority);
+    if (!priority) {
+        throw Error(Exit::usage,
+                    "--priority: \"" + o.priority + "\" is not one of high, normal, low");
+    }
+    const config::Config& config = ctx.config();
+    if (config.route(*o.channel) == nullptr) {
+        auto names = config.channel_names();
+        auto guess = text::closest_match(*o.channel, names);
+        std::string known;
+        for (const auto& n : names) {
+            known += (known.empty() ? "" : ", ") + n;
+        }
+        throw Error(Exit::data,
+                    "unknown channel \"" + *o.channel + "\"" +
+                        (guess ? " (did you mean \"" + *guess + "\"?)" : ""),
+                    "configured channels: " + known);
+    }
+    auto to = audience::check_recipient(*o.channel, *o.to);
+    if (!to) {
+        throw Error(Exit::data, to.error());
+    }
+
+    TimePoint due = now;
+    if (o.at) {
+        auto t = schedule::parse_time(*o.at);
+        if (!t) {
+            throw Error(Exit::usage, "--at: " + t.error());
+        }
+        due = *t;
+    } else if (o.in) {
+        due = now + duration_or_throw("--in", *o.in);
+    }
+
+    store::NewNotification row;
+    row.channel = *o.channel;
+    row.to = *to;
+    row.user = o.user;
+    row.priority = *priority;
+    row.subject = o.subject;
+    row.title = o.title;
+    if (o.body && *o.body == "-") {
+        row.body = read_all(ctx.in);
+    } else {
+        row.body = o.body;
+    }
+    if (!row.subject && !row.title && !row.body) {
+        throw Error(Exit::usage, "nothing to send: give --body, --subject or --title");
+    }
+    row.data_json = build_data(o);
+    row.due_at = due;
+    if (o.ttl) {
+        row.expires_at = due + duration_or_throw("--ttl", *o.ttl);
+    }
+    if (o.event_id && o.event_id->empty()) {
+        throw Error(Exit::usage, "--event-id: empty key");
+    }
+    return {{row}, o.event_id};
+}
+
+} // namespace notify::cli

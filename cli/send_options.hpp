@@ -1,0 +1,51 @@
+// The recipient, content and timing options shared by `send` and `preview`, and their
+// validation into store rows.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/context.hpp"
+#include "common/store/job_store.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace notify::cli {
+
+struct SendOptions {
+    std::optional<std::string> to;
+    std::optional<std::string> channel;
+    std::optional<std::string> user;
+    std::optional<std::string> template_name;
+    std::vector<std::string> data_pairs; // KEY=VALUE
+    std::optional<std::string> data_json;
+    std::optional<std::string> data_file;
+    std::optional<std::string> subject;
+    std::optional<std::string> title;
+    std::optional<std::string> body; // "-" reads stdin
+    std::optional<std::string> at;
+    std::optional<std::string> in;
+    std::optional<std::string> event_id;
+    std::string priority = "normal";
+    std::optional<std::string> ttl;
+};
+
+// Adds the options of SendOptions to `cmd`.
+void add_send_options(CLI::App& cmd, SendOptions& options);
+
+// The validated request: rows to insert plus the dedup key.
+struct SendRequest {
+    std::vector<store::NewNotification> rows;
+    std::optional<std::string> event_id;
+};
+
+// Checks the options against the config and turns them into rows, due at `now` unless --at
+// or --in say otherwise. Reads stdin for `--body -`. Throws notify::Error: usage for
+// missing/conflicting options and unparsable times/durations, data for invalid recipients,
+// unknown channels and bad data JSON, io for an unreadable --data-file.
+SendRequest build_send_request(const SendOptions& options, Context& ctx, TimePoint now);
+
+} // namespace notify::cli

@@ -1,0 +1,115 @@
+// The resolved configuration of notify and notifyd: where each value came from, and the
+// search rules of CONTRACT.md (flag, environment, XDG paths, /etc).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/schedule/clock.hpp"
+
+namespace notify::config {
+
+// Looks up an environment variable; nullopt when unset. Injected so tests need no setenv.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
+
+// The real process environment.
+EnvLookup process_env();
+
+// One configured value and its provenance.
+struct Setting {
+    std::string value;   // resolved (references already replaced)
+    std::string origin;  // "default", "<file>:<line>", "env NOTIFY_DB", "--db"
+    bool secret = false; // came from ${env:..}/${file:..} or names a credential: print as ********
+};
+
+// A named provider instance from `providers:`.
+struct ProviderConfig {
+    std::string name;
+    std::string type;                       // smtp, webhook, exec, file, log, ...
+    std::string origin;                     // where the block starts ("default" for built-ins)
+    std::map<std::string, Setting> options; // every key of the block except `type`
+    // Lists (e.g. exec's `command: [a, b]`) keep their items here, by key.
+    std::map<std::string, std::vector<Setting>> lists;
+
+    // Returns the option or nullptr.
+    const Setting* find(std::string_view key) const;
+};
+
+// A channel and its providers in failover order, from `channels:`.
+struct ChannelRoute {
+    std::string channel;
+    std::vector<std::string> providers;
+    std::string origin;
+};
+
+enum class Durability { full, normal };
+
+struct Config {
+    std::string source_file; // the config file read, or empty when none exists
+
+    Setting store_path;         // absolute path of the SQLite store
+    Setting store_durability;   // "full" | "normal"
+    Setting store_busy_timeout; // duration text, e.g. "5s"
+    Durability durability = Durability::full;
+    Millis busy_timeout{5000};
+
+    Setting templates_dir; // user templates directory
+
+    Setting daemon_listen;        // "" = off
+    Setting daemon_poll_interval; // safety re-check of the store, duration text
+    Millis poll_interval{5000};
+    Setting daemon_batch; // rows claimed per dispatch pass
+    int batch = 64;
+
+    std::string data_dir; // $XDG_DATA_HOME/notify or ~/.local/share/notify
+
+    std::map<std::string, ProviderConfig> providers; // by name
+    std::vector<ChannelRoute> channels;              // in file order
+
+    // Returns the route of `channel` or nullptr.
+    const ChannelRoute* route(std::string_view channel) const;
+    // Returns the channel names, in order.
+    std::vector<std::string> channel_names() const;
+};
+
+struct LoadOptions {
+    std::optional<std::string> config_flag; // --config PATH
+    std::optional<std::string> db_flag;     // --db PATH
+    EnvLookup env;                          // defaults to process_env() when empty
+    // The last, optional place searched; a seam so tests need not touch /etc.
+    std::string system_config_path = "/etc/notify/config.yaml";
+};
+
+// Finds the config file (--config, $NOTIFY_CONFIG, $XDG_CONFIG_HOME/notify/config.yaml or
+// ~/.config/notify/config.yaml, /etc/notify/config.yaml), parses it with yaml-cpp and
+// resolves the store path (--db, $NOTIFY_DB, store.path, $XDG_DATA_HOME/notify/notify.db).
+// No config file at all is valid and yields the built-in defaults: providers `file`
+// (type file, path <data_dir>/delivered.jsonl) and `log` (type log), and the channels
+// email, sms, push, webhook and slack each routed to [file]. A file's `providers:` adds to
+// and may override the built-in two; a file's `channels:` replaces the default routes.
+// Throws notify::Error{Exit::config} with "<file>:<line>: ..." for: a --config or
+// $NOTIFY_CONFIG file that does not exist, YAML syntax errors, unknown keys (with
+// "did you mean"), wrong value shapes, a `${env:NAME}` whose variable is unset, a
+// `${file:PATH}` that cannot be read, a channel naming an undefined provider.
+// Type-specific provider keys are not checked here (see providers::validate).
+Config load(const LoadOptions& options);
+
+// Parses YAML text as if read from `file_name`; the search rules are skipped, --db/NOTIFY_DB
+// still apply through `options`. For tests and `config check` of a given text.
+Config load_text(std::string_view yaml, const std::string& file_name, const LoadOptions& options);
+
+// One line of `notify config show`.
+struct ShownSetting {
+    std::string key;   // dotted: "store.path", "providers.mail.url", "channels.email"
+    std::string value; // "********" for secrets; lists as "[a, b]"
+    std::string origin;
+};
+
+// Every effective setting, defaults included, in a stable order.
+std::vector<ShownSetting> describe(const Config& config);
+
+} // namespace notify::config

@@ -1,0 +1,71 @@
+// The effective settings of a Config as key/value/origin lines for `notify config show`.
+#include "common/config/config.hpp"
+
+namespace notify::config {
+namespace {
+
+constexpr std::string_view k_masked = "********";
+
+std::string value_of(const Setting& setting) {
+    return setting.secret ? std::string(k_masked) : setting.value;
+}
+
+std::string list_of(const std::vector<Setting>& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) {
+            out += ", ";
+        }
+        out += value_of(items[i]);
+    }
+    return out + "]";
+}
+
+} // namespace
+
+std::vector<ShownSetting> describe(const Config& config) {
+    std::vector<ShownSetting> out;
+    const auto add = [&](std::string key, const Setting& setting) {
+        out.push_back(ShownSetting{std::move(key), value_of(setting), setting.origin});
+    };
+    add("store.path", config.store_path);
+    add("store.durability", config.store_durability);
+    add("store.busy_timeout", config.store_busy_timeout);
+    add("templates.dir", config.templates_dir);
+    add("daemon.listen", config.daemon_listen);
+    add("daemon.poll_interval", config.daemon_poll_interval);
+    add("daemon.batch", config.daemon_batch);
+
+    for (const auto& [name, provider] : config.providers) {
+        const std::string prefix = "providers." + name + ".";
+        out.push_back(ShownSetting{prefix + "type", provider.type, provider.origin});
+        // Scalars and lists interleaved in key order.
+        auto option = provider.options.begin();
+        auto list = provider.lists.begin();
+        while (option != provider.options.end() || list != provider.lists.end()) {
+            const bool take_option =
+                list == provider.lists.end() ||
+                (option != provider.options.end() && option->first < list->first);
+            if (take_option) {
+                add(prefix + option->first, option->second);
+                ++option;
+            } else {
+                const std::string& origin =
+                    list->second.empty() ? provider.origin : list->second.front().origin;
+                out.push_back(ShownSetting{prefix + list->first, list_of(list->second), origin});
+                ++list;
+            }
+        }
+    }
+
+    for (const auto& route : config.channels) {
+        std::string value = "[";
+        for (std::size_t i = 0; i < route.providers.size(); ++i) {
+            value += (i > 0 ? ", " : "") + route.providers[i];
+        }
+        out.push_back(ShownSetting{"channels." + route.channel, value + "]", route.origin});
+    }
+    return out;
+}
+
+} // namespace notify::config

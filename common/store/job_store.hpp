@@ -1,0 +1,158 @@
+// The job store interface: everything notify and notifyd read and write about notifications.
+// SQLite implements it today (sqlite_job_store.cpp); a PostgreSQL store can implement it later.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/model/notification.hpp"
+#include "common/schedule/clock.hpp"
+
+namespace notify::store {
+
+// A notification to insert. Its status follows from due_at vs now (scheduled or queued).
+struct NewNotification {
+    std::string channel;
+    std::string to;
+    std::optional<std::string> user;
+    std::optional<std::string> template_name;
+    model::Priority priority = model::Priority::normal;
+    std::optional<std::string> subject;
+    std::optional<std::string> title;
+    std::optional<std::string> body;
+    std::string data_json = "{}";
+    TimePoint due_at{};
+    std::optional<TimePoint> expires_at;
+};
+
+struct EnqueueRequest {
+    std::vector<NewNotification> rows;
+    // Dedup key shared by all rows. A live row (any status but dead/cancelled) with the same
+    // key created within `dedup_window` makes the request a duplicate: nothing is inserted.
+    std::optional<std::string> event_id;
+    Millis dedup_window{24LL * 3600 * 1000};
+};
+
+struct EnqueueResult {
+    std::vector<std::int64_t> ids; // new ids, or the existing ones for a duplicate
+    bool duplicate = false;
+};
+
+struct ListFilter {
+    std::optional<model::Status> status;
+    std::optional<std::string> channel;
+    std::optional<std::string> user;
+    int limit = 0; // 0: no limit
+};
+
+// Operator verbs on ids.
+enum class Verb { cancel, retry, hold, release };
+
+struct VerbResult {
+    std::vector<std::int64_t> changed;
+    std::vector<std::int64_t> missing;   // ids with no row
+    std::vector<std::string> refused;    // "42 is sent; cancel applies to ..." per id
+};
+
+struct Stats {
+    std::map<model::Status, std::int64_t> by_status;
+    std::map<std::string, std::map<model::Status, std::int64_t>> by_channel;
+    std::int64_t total = 0;
+    std::int64_t due_now = 0;              // scheduled/queued/retrying rows with due_at <= now
+    std::optional<Millis> oldest_due_age; // now - min(due_at) over those rows
+};
+
+// A row claimed for sending: status is `sending`, `attempts` already counts this attempt.
+struct Claim {
+    model::Notification notification;
+    std::string owner;
+    TimePoint lease_until{};
+};
+
+// How an attempt ended, decided by the dispatcher's retry policy.
+enum class Outcome { sent, retry, dead, suppressed };
+
+// The fenced result of one attempt. Applied only while the row is still `sending` with the
+// same lease owner and attempt number.
+struct Completion {
+    std::int64_t id = 0;
+    std::string owner;
+    int attempt = 0;
+    Outcome outcome = Outcome::sent;
+    std::string provider;      // the provider that decided the outcome
+    std::string attempt_class; // sent, transient, permanent, invalid_recipient, rate_limited, auth
+    std::string detail;        // receipt or error text; never a secret
+    TimePoint started_at{};
+    TimePoint finished_at{};
+    TimePoint next_due{}; // for Outcome::retry
+    // Earlier tries of the same attempt on other providers (failover): provider, class, detail.
+    struct Try {
+        std::string provider;
+        std::string attempt_class;
+        std::string detail;
+    };
+    std::vector<Try> failed_tries;
+};
+
+class JobStore {
+  public:
+    virtual ~JobStore() = default;
+
+    // Inserts all rows in one transaction, or none (duplicate event id).
+    virtual EnqueueResult enqueue(const EnqueueRequest& request, TimePoint now) = 0;
+
+    // Rows matching `filter`, oldest id first.
+    virtual std::vector<model::Notification> list(const ListFilter& filter, TimePoint now) = 0;
+
+    // One row with its attempts and events; nullopt if `id` does not exist.
+    virtual std::optional<model::NotificationDetail> find(std::int64_t id, TimePoint now) = 0;
+
+    // Applies `verb` to every id, or to none: if any id is missing or refused, nothing changes
+    // and the result lists why.
+    virtual VerbResult apply(Verb verb, const std::vector<std::int64_t>& ids, TimePoint now) = 0;
+
+    // Deletes terminal rows (or only `status`, which must be terminal) last updated before
+    // `before`, with their attempts and events. Returns the number deleted.
+    virtual std::int64_t purge(TimePoint before, std::optional<model::Status> status) = 0;
+
+    virtual Stats stats(TimePoint now) = 0;
+
+    // Atomically claims up to `max` due rows (highest priority, then oldest due first), leasing
+    // them to `owner` until now + lease.
+    virtual std::vector<Claim> claim(const std::string& owner, int max, Millis lease,
+                                     TimePoint now) = 0;
+
+    // Records an attempt's result. Returns false (and writes nothing) if the row is no longer
+    // this owner's attempt (rescued, cancelled meanwhile...).
+    virtual bool complete(const Completion& completion) = 0;
+
+    // Moves `sending` rows whose lease has expired (or, if `owner_prefix` is given, every
+    // `sending` row not owned by `current_owner`) back to `retrying`, due now, the attempt
+    // counted. Returns how many were rescued.
+    virtual int rescue(TimePoint now, const std::optional<std::string>& current_owner) = 0;
+
+    // Suppresses due-able rows whose TTL has passed (reason "expired"). Returns the count.
+    virtual int expire(TimePoint now) = 0;
+
+    // The earliest due_at among claimable rows, or the earliest lease expiry; nullopt if none.
+    virtual std::optional<TimePoint> next_wakeup() = 0;
+};
+
+enum class Durability { full, normal };
+
+struct SqliteOptions {
+    std::string path;
+    Durability durability = Durability::full;
+    Millis busy_timeout{5000};
+};
+
+// Opens (creating with mode 0600 if needed, parent directories 0700) and migrates the store.
+// Throws notify::Error: io for unreadable/corrupt/not-a-database files, tempfail when the
+// store stays locked past the busy timeout.
+std::unique_ptr<JobStore> open_sqlite_store(const SqliteOptions& options);
+
+} // namespace notify::store

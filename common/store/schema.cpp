@@ -1,0 +1,66 @@
+// SQLite migrations of the job store. Times are integer UTC milliseconds since the epoch.
+#include "common/store/schema.hpp"
+
+namespace notify::store {
+
+const std::vector<std::string_view>& sqlite_migrations() {
+    static const std::vector<std::string_view> k_migrations = {
+        // 1: notifications, attempts, events.
+        R"sql(
+CREATE TABLE notifications (
+    id          INTEGER PRIMARY KEY,
+    status      TEXT    NOT NULL,
+    channel     TEXT    NOT NULL,
+    recipient   TEXT    NOT NULL,
+    user_id     TEXT,
+    provider    TEXT,
+    template    TEXT,
+    event_id    TEXT,
+    priority    INTEGER NOT NULL DEFAULT 1,
+    subject     TEXT,
+    title       TEXT,
+    body        TEXT,
+    data        TEXT    NOT NULL DEFAULT '{}',
+    due_at      INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    expires_at  INTEGER,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    sent_at     INTEGER,
+    lease_owner TEXT,
+    lease_until INTEGER
+) STRICT;
+CREATE INDEX notifications_claimable ON notifications (priority, due_at, id)
+    WHERE status IN ('scheduled', 'queued', 'retrying');
+CREATE INDEX notifications_leased ON notifications (lease_until) WHERE status = 'sending';
+CREATE INDEX notifications_status ON notifications (status, channel);
+CREATE INDEX notifications_event_id ON notifications (event_id) WHERE event_id IS NOT NULL;
+CREATE INDEX notifications_user ON notifications (user_id) WHERE user_id IS NOT NULL;
+
+CREATE TABLE attempts (
+    id              INTEGER PRIMARY KEY,
+    notification_id INTEGER NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+    n               INTEGER NOT NULL,
+    provider        TEXT    NOT NULL,
+    started_at      INTEGER NOT NULL,
+    finished_at     INTEGER,
+    outcome         TEXT    NOT NULL,
+    detail          TEXT    NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX attempts_notification ON attempts (notification_id, id);
+
+CREATE TABLE events (
+    id              INTEGER PRIMARY KEY,
+    notification_id INTEGER NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+    type            TEXT    NOT NULL,
+    at              INTEGER NOT NULL,
+    detail          TEXT    NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX events_notification ON events (notification_id, id);
+)sql",
+    };
+    return k_migrations;
+}
+
+} // namespace notify::store

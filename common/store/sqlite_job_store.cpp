@@ -1,0 +1,696 @@
+// The SQLite job store: WAL, durable commits, BEGIN IMMEDIATE writes, fenced completions.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "common/error.hpp"
+#include "common/schedule/time_text.hpp"
+#include "common/store/job_store.hpp"
+#include "common/store/schema.hpp"
+#include "common/store/sqlite_db.hpp"
+
+namespace notify::store {
+
+namespace {
+
+using model::Notification;
+using model::Status;
+
+constexpr std::int64_t k_application_id = 0x4e544659; // "NTFY"
+
+// Effective status: scheduled and queued are told apart by due_at against ?1 (now).
+constexpr const char* k_columns =
+    "id, CASE WHEN status IN ('scheduled', 'queued') THEN CASE WHEN due_at > ?1 THEN "
+    "'scheduled' ELSE 'queued' END ELSE status END, channel, recipient, user_id, provider, "
+    "template, event_id, priority, subject, title, body, data, due_at, created_at, "
+    "updated_at, expires_at, attempts, last_error, sent_at";
+
+constexpr const char* k_claimable = "status IN ('scheduled', 'queued', 'retrying')";
+
+std::optional<TimePoint> optional_time(const Statement& s, int column) {
+    auto v = s.optional_int64(column);
+    if (!v) {
+        return std::nullopt;
+    }
+    return from_unix_ms(*v);
+}
+
+Notification read_notification(const Statement& s) {
+    Notification n;
+    n.id = s.int64(0);
+    n.status = model::parse_status(s.text(1)).value_or(Status::queued);
+    n.channel = s.text(2);
+    n.to = s.text(3);
+    n.user = s.optional_text(4);
+    n.provider = s.optional_text(5);
+    n.template_name = s.optional_text(6);
+    n.event_id = s.optional_text(7);
+    n.priority = static_cast<model::Priority>(std::clamp<std::int64_t>(s.int64(8), 0, 2));
+    n.subject = s.optional_text(9);
+    n.title = s.optional_text(10);
+    n.body = s.optional_text(11);
+    n.data_json = s.text(12);
+    n.due_at = from_unix_ms(s.int64(13));
+    n.created_at = from_unix_ms(s.int64(14));
+    n.updated_at = from_unix_ms(s.int64(15));
+    n.expires_at = optional_time(s, 16);
+    n.attempts = static_cast<int>(s.int64(17));
+    n.last_error = s.optional_text(18);
+    n.sent_at = optional_time(s, 19);
+    return n;
+}
+
+std::string status_sql(Status s) { return std::string(model::to_string(s)); }
+
+// Creates the parent directories (0700) and the file (0600) before SQLite opens it, so the
+// store never exists with looser permissions, even for a moment.
+void create_store_file(const std::string& path) {
+    std::filesystem::path p(path);
+    if (p.has_parent_path()) {
+        std::error_code ec;
+        std::filesystem::path parent = p.parent_path();
+        if (!std::filesystem::exists(parent, ec)) {
+            std::filesystem::create_directories(parent, ec);
+            if (ec) {
+                throw Error(Exit::io, "cannot create store directory " + parent.string() + ": " +
+                                          ec.message());
+            }
+            ::chmod(parent.c_str(), 0700);
+        }
+    }
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw Error(Exit::io, "cannot open store " + path + ": " + std::strerror(errno));
+    }
+    struct stat st {};
+    ::fstat(fd, &st);
+    ::close(fd);
+    if (!S_ISREG(st.st_mode)) {
+        throw Error(Exit::io, "cannot open store " + path + ": not a regular file");
+    }
+}
+
+class SqliteJobStore final : public JobStore {
+  public:
+    explicit SqliteJobStore(const SqliteOptions& options) : m_db(prepare_path(options.path)) {
+        configure(options);
+        migrate();
+    }
+
+    EnqueueResult enqueue(const EnqueueRequest& request, TimePoint now) override {
+        Transaction tx(m_db);
+        EnqueueResult result;
+        if (request.event_id) {
+            auto& find = m_db.prepare(
+                "SELECT id FROM notifications WHERE event_id = ?1 AND (status IN ('scheduled', "
+                "'queued', 'sending', 'retrying', 'held') OR (status IN ('sent', 'suppressed') "
+                "AND created_at >= ?2)) ORDER BY id");
+            find.bind(1, *request.event_id).bind(2, to_unix_ms(now - request.dedup_window));
+            while (find.step()) {
+                result.ids.push_back(find.int64(0));
+            }
+            if (!result.ids.empty()) {
+                result.duplicate = true;
+                return result;
+            }
+        }
+        auto& insert = m_db.prepare(
+            "INSERT INTO notifications (status, channel, recipient, user_id, template, event_id, "
+            "priority, subject, title, body, data, due_at, created_at, updated_at, expires_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14) "
+            "RETURNING id");
+        for (const NewNotification& row : request.rows) {
+            bool later = row.due_at > now;
+            insert.reset();
+            insert.bind(1, later ? "scheduled" : "queued")
+                .bind(2, row.channel)
+                .bind(3, row.to)
+                .bind(4, row.user)
+                .bind(5, row.template_name)
+                .bind(6, request.event_id)
+                .bind(7, static_cast<int>(row.priority))
+                .bind(8, row.subject)
+                .bind(9, row.title)
+                .bind(10, row.body)
+                .bind(11, row.data_json)
+                .bind(12, to_unix_ms(row.due_at))
+                .bind(13, to_unix_ms(now));
+            if (row.expires_at) {
+                insert.bind(14, to_unix_ms(*row.expires_at));
+            } else {
+                insert.bind_null(14);
+            }
+            insert.step();
+            std::int64_t id = insert.int64(0);
+            insert.run();
+            result.ids.push_back(id);
+            add_event(id, "created", now,
+                      later ? "scheduled for " + schedule::format_rfc3339(row.due_at) : "queued");
+        }
+        tx.commit();
+        return result;
+    }
+
+    std::vector<Notification> list(const ListFilter& filter, TimePoint now) override {
+        std::string sql = std::string("SELECT ") + k_columns + " FROM notifications WHERE 1";
+        if (filter.status) {
+            switch (*filter.status) {
+            case Status::scheduled:
+                sql += " AND status IN ('scheduled', 'queued') AND due_at > ?1";
+                break;
+            case Status::queued:
+                sql += " AND status IN ('scheduled', 'queued') AND due_at <= ?1";
+                break;
+            default:
+                sql += " AND status = ?2";
+            }
+        }
+        if (filter.channel) {
+            sql += " AND channel = ?3";
+        }
+        if (filter.user) {
+            sql += " AND user_id = ?4";
+        }
+        sql += " ORDER BY id";
+        if (filter.limit > 0) {
+            sql += " LIMIT ?5";
+        }
+        auto& q = m_db.prepare(sql);
+        q.bind(1, to_unix_ms(now));
+        if (filter.status) {
+            q.bind(2, status_sql(*filter.status));
+        }
+        if (filter.channel) {
+            q.bind(3, *filter.channel);
+        }
+        if (filter.user) {
+            q.bind(4, *filter.user);
+        }
+        if (filter.limit > 0) {
+            q.bind(5, filter.limit);
+        }
+        std::vector<Notification> rows;
+        while (q.step()) {
+            rows.push_back(read_notification(q));
+        }
+        return rows;
+    }
+
+    std::optional<model::NotificationDetail> find(std::int64_t id, TimePoint now) override {
+        ReadTransaction rtx(m_db);
+        auto& q = m_db.prepare(std::string("SELECT ") + k_columns +
+                               " FROM notifications WHERE id = ?2");
+        q.bind(1, to_unix_ms(now)).bind(2, id);
+        if (!q.step()) {
+            return std::nullopt;
+        }
+        model::NotificationDetail detail;
+        detail.notification = read_notification(q);
+        q.reset();
+        auto& a = m_db.prepare("SELECT n, provider, started_at, finished_at, outcome, detail "
+                               "FROM attempts WHERE notification_id = ?1 ORDER BY id");
+        a.bind(1, id);
+        while (a.step()) {
+            model::Attempt attempt;
+            attempt.n = static_cast<int>(a.int64(0));
+            attempt.provider = a.text(1);
+            attempt.started_at = from_unix_ms(a.int64(2));
+            attempt.finished_at = optional_time(a, 3);
+            attempt.outcome = a.text(4);
+            attempt.detail = a.text(5);
+            detail.attempts.push_back(std::move(attempt));
+        }
+        auto& e = m_db.prepare(
+            "SELECT type, at, detail FROM events WHERE notification_id = ?1 ORDER BY id");
+        e.bind(1, id);
+        while (e.step()) {
+            detail.events.push_back({e.text(0), from_unix_ms(e.int64(1)), e.text(2)});
+        }
+        return detail;
+    }
+
+    VerbResult apply(Verb verb, const std::vector<std::int64_t>& ids, TimePoint now) override {
+        Transaction tx(m_db);
+        VerbResult result;
+        struct Row {
+            std::int64_t id;
+            Status status;
+            int attempts;
+            TimePoint due_at;
+        };
+        std::vector<Row> rows;
+        for (std::int64_t id : ids) {
+            if (std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return r.id == id; }) !=
+                rows.end()) {
+                continue; // the same id twice acts once
+            }
+            auto& q = m_db.prepare(std::string("SELECT ") + k_columns +
+                                   " FROM notifications WHERE id = ?2");
+            q.bind(1, to_unix_ms(now)).bind(2, id);
+            if (!q.step()) {
+                result.missing.push_back(id);
+                continue;
+            }
+            Notification n = read_notification(q);
+            q.reset();
+            if (auto why = refusal(verb, n.status)) {
+                result.refused.push_back(std::to_string(id) + " is " +
+                                         std::string(model::to_string(n.status)) + "; " + *why);
+                continue;
+            }
+            rows.push_back({id, n.status, n.attempts, n.due_at});
+        }
+        if (!result.missing.empty() || !result.refused.empty()) {
+            return result;
+        }
+        for (const Row& row : rows) {
+            apply_one(verb, row.id, row.status, row.attempts, row.due_at, now);
+            result.changed.push_back(row.id);
+        }
+        tx.commit();
+        return result;
+    }
+
+    std::int64_t purge(TimePoint before, std::optional<Status> status) override {
+        Transaction tx(m_db);
+        std::string sql = "DELETE FROM notifications WHERE updated_at < ?1 AND ";
+        sql += status ? "status = ?2"
+                      : "status IN ('sent', 'dead', 'cancelled', 'suppressed')";
+        auto& d = m_db.prepare(sql);
+        d.bind(1, to_unix_ms(before));
+        if (status) {
+            d.bind(2, status_sql(*status));
+        }
+        d.run();
+        std::int64_t count = m_db.changes();
+        tx.commit();
+        return count;
+    }
+
+    Stats stats(TimePoint now) override {
+        ReadTransaction rtx(m_db);
+        Stats stats;
+        auto& q = m_db.prepare(
+            "SELECT CASE WHEN status IN ('scheduled', 'queued') THEN CASE WHEN due_at > ?1 THEN "
+            "'scheduled' ELSE 'queued' END ELSE status END AS s, channel, count(*) FROM "
+            "notifications GROUP BY s, channel");
+        q.bind(1, to_unix_ms(now));
+        while (q.step()) {
+            auto status = model::parse_status(q.text(0));
+            if (!status) {
+                continue;
+            }
+            std::int64_t count = q.int64(2);
+            stats.by_status[*status] += count;
+            stats.by_channel[q.text(1)][*status] += count;
+            stats.total += count;
+        }
+        auto& due = m_db.prepare(std::string("SELECT count(*), min(due_at) FROM notifications "
+                                             "WHERE ") +
+                                 k_claimable + " AND due_at <= ?1");
+        due.bind(1, to_unix_ms(now));
+        if (due.step()) {
+            stats.due_now = due.int64(0);
+            if (auto oldest = due.optional_int64(1)) {
+                stats.oldest_due_age = now - from_unix_ms(*oldest);
+            }
+        }
+        return stats;
+    }
+
+    std::vector<Claim> claim(const std::string& owner, int max, Millis lease,
+                             TimePoint now) override {
+        Transaction tx(m_db);
+        std::string pick;
+        for (int priority = 0; priority < 3; ++priority) {
+            if (priority > 0) {
+                pick += " UNION ALL ";
+            }
+            pick += std::string("SELECT * FROM (SELECT id, priority, due_at FROM notifications "
+                                "WHERE ") +
+                    k_claimable + " AND priority = " + std::to_string(priority) +
+                    " AND due_at <= ?1 AND (expires_at IS NULL OR expires_at > ?1) "
+                    "ORDER BY due_at, id LIMIT ?4)";
+        }
+        auto& q = m_db.prepare(
+            std::string("UPDATE notifications SET status = 'sending', lease_owner = ?2, "
+                        "lease_until = ?3, attempts = attempts + 1, updated_at = ?1 WHERE id IN "
+                        "(SELECT id FROM (") +
+            pick + ") ORDER BY priority, due_at, id LIMIT ?4) RETURNING " + k_columns);
+        TimePoint until = now + lease;
+        q.bind(1, to_unix_ms(now)).bind(2, owner).bind(3, to_unix_ms(until)).bind(4, max);
+        std::vector<Claim> claims;
+        while (q.step()) {
+            claims.push_back({read_notification(q), owner, until});
+        }
+        std::sort(claims.begin(), claims.end(), [](const Claim& a, const Claim& b) {
+            const auto& x = a.notification;
+            const auto& y = b.notification;
+            return std::tie(x.priority, x.due_at, x.id) < std::tie(y.priority, y.due_at, y.id);
+        });
+        for (const Claim& c : claims) {
+            add_event(c.notification.id, "claimed", now,
+                      "attempt " + std::to_string(c.notification.attempts) + " by " + owner);
+        }
+        tx.commit();
+        return claims;
+    }
+
+    bool complete(const Completion& c) override {
+        Transaction tx(m_db);
+        const char* status = "sent";
+        switch (c.outcome) {
+        case Outcome::sent:
+            status = "sent";
+            break;
+        case Outcome::retry:
+            status = "retrying";
+            break;
+        case Outcome::dead:
+            status = "dead";
+            break;
+        case Outcome::suppressed:
+            status = "suppressed";
+            break;
+        }
+        auto& u = m_db.prepare(
+            "UPDATE notifications SET status = ?1, provider = ?2, last_error = ?3, "
+            "sent_at = ?4, due_at = coalesce(?5, due_at), updated_at = ?6, lease_owner = NULL, "
+            "lease_until = NULL WHERE id = ?7 AND status = 'sending' AND lease_owner = ?8 AND "
+            "attempts = ?9");
+        std::int64_t finished = to_unix_ms(c.finished_at);
+        u.bind(1, status).bind(2, c.provider);
+        if (c.outcome == Outcome::sent) {
+            u.bind_null(3).bind(4, finished);
+        } else {
+            u.bind(3, c.detail).bind_null(4);
+        }
+        if (c.outcome == Outcome::retry) {
+            u.bind(5, to_unix_ms(c.next_due));
+        } else {
+            u.bind_null(5);
+        }
+        u.bind(6, finished).bind(7, c.id).bind(8, c.owner).bind(9, c.attempt);
+        u.run();
+        if (m_db.changes() == 0) {
+            return false; // fenced: rescued, cancelled or completed by someone else
+        }
+        for (const auto& t : c.failed_tries) {
+            add_attempt(c.id, c.attempt, t.provider, c.started_at, c.finished_at, t.attempt_class,
+                        t.detail);
+            add_event(c.id, "failed", c.finished_at,
+                      t.provider + ": " + t.attempt_class + ": " + t.detail);
+        }
+        add_attempt(c.id, c.attempt, c.provider, c.started_at, c.finished_at, c.attempt_class,
+                    c.detail);
+        switch (c.outcome) {
+        case Outcome::sent:
+            add_event(c.id, "sent", c.finished_at, c.provider + ": " + c.detail);
+            break;
+        case Outcome::retry:
+            add_event(c.id, "failed", c.finished_at,
+                      c.provider + ": " + c.attempt_class + ": " + c.detail);
+            add_event(c.id, "retried", c.finished_at,
+                      "next attempt at " + schedule::format_rfc3339(c.next_due));
+            break;
+        case Outcome::dead:
+            add_event(c.id, "failed", c.finished_at,
+                      c.provider + ": " + c.attempt_class + ": " + c.detail);
+            add_event(c.id, "dead", c.finished_at, c.detail);
+            break;
+        case Outcome::suppressed:
+            add_event(c.id, "suppressed", c.finished_at, c.detail);
+            break;
+        }
+        tx.commit();
+        return true;
+    }
+
+    int rescue(TimePoint now, const std::optional<std::string>& current_owner) override {
+        Transaction tx(m_db);
+        std::string sql = "SELECT id, attempts, lease_owner, coalesce(provider, '-'), updated_at "
+                          "FROM notifications WHERE status = 'sending' AND ";
+        sql += current_owner ? "(lease_until <= ?1 OR lease_owner IS NOT ?2)" : "lease_until <= ?1";
+        auto& q = m_db.prepare(sql);
+        q.bind(1, to_unix_ms(now));
+        if (current_owner) {
+            q.bind(2, *current_owner);
+        }
+        struct Row {
+            std::int64_t id;
+            int attempts;
+            std::string owner;
+            std::string provider;
+            TimePoint claimed_at;
+        };
+        std::vector<Row> rows;
+        while (q.step()) {
+            rows.push_back({q.int64(0), static_cast<int>(q.int64(1)), q.text(2), q.text(3),
+                            from_unix_ms(q.int64(4))});
+        }
+        q.reset();
+        for (const Row& r : rows) {
+            auto& u = m_db.prepare(
+                "UPDATE notifications SET status = 'retrying', due_at = ?1, updated_at = ?1, "
+                "lease_owner = NULL, lease_until = NULL, last_error = ?2 WHERE id = ?3 AND "
+                "status = 'sending' AND lease_owner IS ?4 AND attempts = ?5");
+            std::string why = "attempt " + std::to_string(r.attempts) + " by " + r.owner +
+                              " did not finish (lease expired or dispatcher gone)";
+            u.bind(1, to_unix_ms(now)).bind(2, why).bind(3, r.id).bind(4, r.owner).bind(5,
+                                                                                      r.attempts);
+            u.run();
+            add_attempt(r.id, r.attempts, r.provider, r.claimed_at, now, "rescued", why);
+            add_event(r.id, "rescued", now, why);
+        }
+        tx.commit();
+        return static_cast<int>(rows.size());
+    }
+
+    int expire(TimePoint now) override {
+        Transaction tx(m_db);
+        auto& q = m_db.prepare(std::string("SELECT id FROM notifications WHERE ") + k_claimable +
+                               " AND expires_at <= ?1");
+        q.bind(1, to_unix_ms(now));
+        std::vector<std::int64_t> ids;
+        while (q.step()) {
+            ids.push_back(q.int64(0));
+        }
+        q.reset();
+        const std::string why = "expired: not sent before its TTL ran out";
+        for (std::int64_t id : ids) {
+            auto& u = m_db.prepare("UPDATE notifications SET status = 'suppressed', "
+                                   "last_error = ?1, updated_at = ?2 WHERE id = ?3");
+            u.bind(1, why).bind(2, to_unix_ms(now)).bind(3, id);
+            u.run();
+            add_event(id, "suppressed", now, why);
+        }
+        tx.commit();
+        return static_cast<int>(ids.size());
+    }
+
+    std::optional<TimePoint> next_wakeup() override {
+        std::optional<std::int64_t> best;
+        auto consider = [&](std::optional<std::int64_t> v) {
+            if (v && (!best || *v < *best)) {
+                best = v;
+            }
+        };
+        for (int priority = 0; priority < 3; ++priority) {
+            auto& q = m_db.prepare(std::string("SELECT min(due_at) FROM notifications WHERE ") +
+                                   k_claimable + " AND priority = ?1");
+            q.bind(1, priority);
+            if (q.step()) {
+                consider(q.optional_int64(0));
+            }
+            q.reset();
+        }
+        auto& l = m_db.prepare(
+            "SELECT min(lease_until) FROM notifications WHERE status = 'sending'");
+        if (l.step()) {
+            consider(l.optional_int64(0));
+        }
+        l.reset();
+        if (!best) {
+            return std::nullopt;
+        }
+        return from_unix_ms(*best);
+    }
+
+  private:
+    static const std::string& prepare_path(const std::string& path) {
+        create_store_file(path);
+        return path;
+    }
+
+    void configure(const SqliteOptions& options) {
+        m_db.exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count()));
+        auto& mode = m_db.prepare("PRAGMA journal_mode = WAL");
+        std::string journal = mode.step() ? mode.text(0) : "";
+        mode.reset();
+        if (journal != "wal") {
+            throw Error(Exit::io, "cannot use store " + m_db.path() +
+                                      ": WAL journal mode unavailable (got \"" + journal + "\")",
+                        "the store must be on a local filesystem that supports shared memory");
+        }
+        m_db.exec(options.durability == Durability::full ? "PRAGMA synchronous = FULL"
+                                                         : "PRAGMA synchronous = NORMAL");
+        m_db.exec("PRAGMA foreign_keys = ON");
+    }
+
+    std::int64_t pragma_int(const char* sql) {
+        auto& q = m_db.prepare(sql);
+        std::int64_t v = q.step() ? q.int64(0) : 0;
+        q.reset();
+        return v;
+    }
+
+    void migrate() {
+        const auto& migrations = sqlite_migrations();
+        const auto latest = static_cast<std::int64_t>(migrations.size());
+        std::int64_t version = pragma_int("PRAGMA user_version");
+        if (version == latest) {
+            check_application_id();
+            return;
+        }
+        Transaction tx(m_db);
+        version = pragma_int("PRAGMA user_version"); // another process may have migrated
+        if (version > latest) {
+            throw Error(Exit::io,
+                        "store " + m_db.path() + " has schema version " + std::to_string(version) +
+                            ", newer than this notify understands (" + std::to_string(latest) +
+                            ")",
+                        "upgrade notify, or point --db at another store");
+        }
+        if (version == 0) {
+            if (pragma_int("SELECT count(*) FROM sqlite_schema") != 0) {
+                throw Error(Exit::io, m_db.path() + " is not a notify store (it holds other "
+                                                    "tables)");
+            }
+            m_db.exec("PRAGMA application_id = " + std::to_string(k_application_id));
+        } else {
+            check_application_id();
+        }
+        for (std::int64_t v = version; v < latest; ++v) {
+            m_db.exec(migrations[static_cast<std::size_t>(v)]);
+        }
+        m_db.exec("PRAGMA user_version = " + std::to_string(latest));
+        tx.commit();
+    }
+
+    void check_application_id() {
+        if (pragma_int("PRAGMA application_id") != k_application_id) {
+            throw Error(Exit::io, m_db.path() + " is not a notify store (wrong application id)");
+        }
+    }
+
+    static std::optional<std::string> refusal(Verb verb, Status s) {
+        switch (verb) {
+        case Verb::cancel:
+            if (s == Status::scheduled || s == Status::queued || s == Status::retrying ||
+                s == Status::held) {
+                return std::nullopt;
+            }
+            return "cancel applies to scheduled, queued, retrying or held notifications";
+        case Verb::hold:
+            if (s == Status::scheduled || s == Status::queued || s == Status::retrying) {
+                return std::nullopt;
+            }
+            return "hold applies to scheduled, queued or retrying notifications";
+        case Verb::release:
+            if (s == Status::held) {
+                return std::nullopt;
+            }
+            return "release applies to held notifications";
+        case Verb::retry:
+            if (s == Status::sent || s == Status::sending || s == Status::held) {
+                return "retry applies to scheduled, queued, retrying, dead, cancelled or "
+                       "suppressed notifications" +
+                       std::string(s == Status::held ? " (use release)" : "");
+            }
+            return std::nullopt;
+        }
+        return std::nullopt;
+    }
+
+    void apply_one(Verb verb, std::int64_t id, Status status, int attempts, TimePoint due_at,
+                   TimePoint now) {
+        std::string new_status;
+        std::string event;
+        std::string detail;
+        bool due_now = false;
+        bool clear_expiry = false;
+        switch (verb) {
+        case Verb::cancel:
+            new_status = "cancelled";
+            event = "cancelled";
+            detail = "by operator";
+            break;
+        case Verb::hold:
+            new_status = "held";
+            event = "held";
+            detail = "by operator";
+            break;
+        case Verb::release:
+            new_status = attempts > 0 ? "retrying" : (due_at > now ? "scheduled" : "queued");
+            event = "released";
+            detail = "by operator";
+            break;
+        case Verb::retry:
+            new_status = "queued";
+            event = "retry";
+            detail = "operator asked for an attempt now";
+            due_now = true;
+            clear_expiry = model::is_terminal(status);
+            break;
+        }
+        auto& u = m_db.prepare(
+            "UPDATE notifications SET status = ?1, updated_at = ?2, due_at = CASE WHEN ?3 THEN ?2 "
+            "ELSE due_at END, expires_at = CASE WHEN ?4 THEN NULL ELSE expires_at END WHERE id = "
+            "?5");
+        u.bind(1, new_status)
+            .bind(2, to_unix_ms(now))
+            .bind(3, due_now ? 1 : 0)
+            .bind(4, clear_expiry ? 1 : 0)
+            .bind(5, id);
+        u.run();
+        add_event(id, event, now, detail);
+    }
+
+    void add_event(std::int64_t id, const std::string& type, TimePoint at,
+                   const std::string& detail) {
+        auto& e = m_db.prepare(
+            "INSERT INTO events (notification_id, type, at, detail) VALUES (?1, ?2, ?3, ?4)");
+        e.bind(1, id).bind(2, type).bind(3, to_unix_ms(at)).bind(4, detail);
+        e.run();
+    }
+
+    void add_attempt(std::int64_t id, int n, const std::string& provider, TimePoint started,
+                     TimePoint finished, const std::string& outcome, const std::string& detail) {
+        auto& a = m_db.prepare(
+            "INSERT INTO attempts (notification_id, n, provider, started_at, finished_at, "
+            "outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        a.bind(1, id)
+            .bind(2, n)
+            .bind(3, provider)
+            .bind(4, to_unix_ms(started))
+            .bind(5, to_unix_ms(finished))
+            .bind(6, outcome)
+            .bind(7, detail);
+        a.run();
+    }
+
+    Database m_db;
+};
+
+} // namespace
+
+std::unique_ptr<JobStore> open_sqlite_store(const SqliteOptions& options) {
+    return std::make_unique<SqliteJobStore>(options);
+}
+
+} // namespace notify::store

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Installs the Debian 12 packages notify needs to build and test, if any are missing.
+# Idempotent: when everything is present it only runs dpkg-query and exits.
+set -eu
+
+build_pkgs="build-essential cmake pkg-config ninja-build tzdata ca-certificates \
+libcli11-dev libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev \
+libgtest-dev libgmock-dev nlohmann-json3-dev libhowardhinnant-date-dev groff-base"
+test_pkgs="python3 clang-format"
+
+want="$build_pkgs"
+if [ "${1:-}" = "--test" ]; then
+  want="$build_pkgs $test_pkgs"
+fi
+
+missing=""
+for p in $want; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+
+if [ -z "$missing" ]; then
+  exit 0
+fi
+
+echo "deps: installing:$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO=sudo
+  else
+    echo "deps: need root to install:$missing" >&2
+    exit 1
+  fi
+else
+  SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing
