@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "common/dispatch/dispatch_lock.hpp"
 #include "common/dispatch/dispatcher.hpp"
 #include "common/error.hpp"
 
@@ -24,11 +25,16 @@ void add_dispatch_command(CLI::App& app, Context& ctx) {
                             "run notifyd for continuous dispatch");
             }
             const config::Config& config = ctx.config();
+            store::JobStore& store = ctx.store();
+            dispatch::DispatchLock lock(config.store_path.value);
             dispatch::DispatchOptions options;
             options.owner = dispatch::make_owner_id();
             options.batch = config.batch;
-            dispatch::Dispatcher dispatcher(ctx.store(), config, ctx.clock(), options);
+            // We hold the lock: anything still `sending` belongs to a dispatcher that died.
+            int rescued = store.rescue(ctx.clock().now(), options.owner);
+            dispatch::Dispatcher dispatcher(store, config, ctx.clock(), options);
             dispatch::PassReport r = dispatcher.run_until_idle();
+            r.rescued += rescued;
             if (ctx.globals.json) {
                 print_json(ctx.out, {{"claimed", r.claimed},
                                      {"sent", r.sent},

@@ -42,6 +42,7 @@ void add_verb(CLI::App& app, Context& ctx, const char* name, const char* summary
                             problems.size() > 1 || wanted.size() > 1 ? "nothing was changed"
                                                                      : "");
             }
+            ctx.poke_dispatcher();
             if (ctx.globals.json) {
                 auto array = nlohmann::ordered_json::array();
                 for (auto id : result.changed) {

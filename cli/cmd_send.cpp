@@ -27,6 +27,9 @@ void add_send_command(CLI::App& app, Context& ctx) {
             enqueue.rows = std::move(request.rows);
             enqueue.event_id = request.event_id;
             store::EnqueueResult result = ctx.store().enqueue(enqueue, now);
+            if (!result.duplicate) {
+                ctx.poke_dispatcher();
+            }
             if (ctx.globals.json) {
                 auto array = nlohmann::ordered_json::array();
                 for (auto id : result.ids) {

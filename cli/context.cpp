@@ -1,6 +1,7 @@
 // Lazy loading of config and store for CLI commands.
 #include "cli/context.hpp"
 
+#include "common/dispatch/wakeup.hpp"
 #include "common/providers/registry.hpp"
 
 namespace notify::cli {
@@ -27,6 +28,12 @@ store::JobStore& Context::store() {
         m_store = open_store(config());
     }
     return *m_store;
+}
+
+void Context::poke_dispatcher() {
+    if (m_config) {
+        dispatch::poke(m_config->store_path.value);
+    }
 }
 
 std::unique_ptr<store::JobStore> open_store(const config::Config& config) {

@@ -40,6 +40,8 @@ class Context {
     // Opens (once) the store named by the config. Throws notify::Error{io, tempfail}.
     store::JobStore& store();
     const schedule::Clock& clock() const { return m_clock; }
+    // Wakes the store's dispatcher, if one runs, after a commit that made work due.
+    void poke_dispatcher();
 
   private:
     std::optional<config::Config> m_config;

@@ -11,7 +11,9 @@
 
 #include "cli/context.hpp"
 #include "common/config/config.hpp"
+#include "common/dispatch/dispatch_lock.hpp"
 #include "common/dispatch/dispatcher.hpp"
+#include "common/dispatch/wakeup.hpp"
 #include "common/error.hpp"
 #include "common/providers/registry.hpp"
 #include "daemon/signals.hpp"
@@ -50,10 +52,17 @@ int serve(const Options& o) {
     install_signal_handlers(flags);
     config::Config config = load_config(o);
     auto store = cli::open_store(config);
+    dispatch::DispatchLock lock(config.store_path.value);
+    dispatch::WakeupListener wakeup(config.store_path.value);
     schedule::SystemClock clock;
     std::string owner = dispatch::make_owner_id();
     spdlog::info("started: store {}, config {}, owner {}", config.store_path.value,
                  config.source_file.empty() ? "built-in defaults" : config.source_file, owner);
+    // We hold the lock: anything still `sending` belongs to a dispatcher that died.
+    if (int rescued = store->rescue(clock.now(), owner); rescued > 0) {
+        spdlog::warn("rescued {} notification(s) left in flight by a previous dispatcher",
+                     rescued);
+    }
 
     auto make_options = [&](const config::Config& c) {
         dispatch::DispatchOptions options;
@@ -103,7 +112,8 @@ int serve(const Options& o) {
             sleep = std::clamp(*next - clock.now(), Millis{0}, config.poll_interval);
         }
         if (sleep > Millis{0}) {
-            wait_for_signal(static_cast<int>(sleep.count()));
+            wait_for_signal(static_cast<int>(sleep.count()), wakeup.fd());
+            wakeup.drain();
         }
     }
     spdlog::info("stopping");

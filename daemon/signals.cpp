@@ -46,13 +46,12 @@ void install_signal_handlers(SignalFlags& flags) {
     std::signal(SIGPIPE, SIG_IGN);
 }
 
-void wait_for_signal(int timeout_ms) {
+void wait_for_signal(int timeout_ms, int extra_fd) {
+    pollfd fds[2] = {{g_pipe[0], POLLIN, 0}, {extra_fd, POLLIN, 0}};
+    ::poll(fds, 2, timeout_ms); // negative fds are ignored by poll
     if (g_pipe[0] < 0) {
-        ::usleep(static_cast<useconds_t>(timeout_ms) * 1000);
         return;
     }
-    pollfd fd{g_pipe[0], POLLIN, 0};
-    ::poll(&fd, 1, timeout_ms);
     char buffer[64];
     while (::read(g_pipe[0], buffer, sizeof buffer) > 0) {
     }

@@ -14,7 +14,8 @@ struct SignalFlags {
 // write a byte to an internal self-pipe; ignores SIGPIPE. Call once per process.
 void install_signal_handlers(SignalFlags& flags);
 
-// Sleeps up to `timeout_ms` or until a signal arrives. Returns early on a signal.
-void wait_for_signal(int timeout_ms);
+// Sleeps up to `timeout_ms`, returning early when a signal arrives or `extra_fd` (if >= 0)
+// becomes readable.
+void wait_for_signal(int timeout_ms, int extra_fd = -1);
 
 } // namespace notify::daemon

@@ -1,0 +1,23 @@
+// The lock that makes one process at a time the dispatcher of a store (notifyd or
+// `notify dispatch --once`), so rows left `sending` by a dead predecessor can be rescued at once.
+#pragma once
+
+#include <string>
+
+namespace notify::dispatch {
+
+class DispatchLock {
+  public:
+    // Takes an exclusive flock on "<store_path>.lock" (created 0600) and writes our pid in it.
+    // Throws notify::Error{tempfail} naming the holder's pid if another process holds it,
+    // notify::Error{io} if the file cannot be opened.
+    explicit DispatchLock(const std::string& store_path);
+    ~DispatchLock();
+    DispatchLock(const DispatchLock&) = delete;
+    DispatchLock& operator=(const DispatchLock&) = delete;
+
+  private:
+    int m_fd = -1;
+};
+
+} // namespace notify::dispatch
