@@ -49,8 +49,8 @@ std::vector<std::int64_t> parse_ids(const std::vector<std::string>& args, std::i
         }
     }
     if (ids.empty()) {
-        throw Error(Exit::usage, "no ids given", "pass ids as arguments, or - to read them "
-                                                 "from stdin");
+        // An empty pipe (`notify ls --status dead | notify retry -`) matched nothing.
+        throw Error(Exit::no_match, "no ids on stdin");
     }
     return ids;
 }

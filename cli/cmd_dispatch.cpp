@@ -16,7 +16,7 @@ void add_dispatch_command(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("dispatch", "Send what is due now, then exit (--once)");
     cmd->add_flag("--once", *once, "One pass over what is due (required; notifyd runs "
                                    "continuously)");
-    cmd->footer("Prints 'claimed N sent N retrying N dead N rescued N expired N'.\nExample "
+    cmd->footer("Prints 'scheduled N claimed N sent N retrying N dead N rescued N expired N'.\nExample "
                 "crontab line:\n  * * * * * notify dispatch --once");
     cmd->callback([&ctx, once] {
         ctx.action = [&ctx, once] {
@@ -36,14 +36,15 @@ void add_dispatch_command(CLI::App& app, Context& ctx) {
             dispatch::PassReport r = dispatcher.run_until_idle();
             r.rescued += rescued;
             if (ctx.globals.json) {
-                print_json(ctx.out, {{"claimed", r.claimed},
+                print_json(ctx.out, {{"scheduled", r.scheduled},
+                                     {"claimed", r.claimed},
                                      {"sent", r.sent},
                                      {"retrying", r.retrying},
                                      {"dead", r.dead},
                                      {"rescued", r.rescued},
                                      {"expired", r.expired}});
             } else {
-                ctx.out << "claimed " << r.claimed << " sent " << r.sent << " retrying "
+                ctx.out << "scheduled " << r.scheduled << " claimed " << r.claimed << " sent " << r.sent << " retrying "
                         << r.retrying << " dead " << r.dead << " rescued " << r.rescued
                         << " expired " << r.expired << '\n';
             }

@@ -28,8 +28,9 @@ void add_ls_command(CLI::App& app, Context& ctx) {
     cmd->add_option("--status", o->status, "Only this status")->type_name("STATUS");
     cmd->add_option("--channel", o->channel, "Only this channel")->type_name("CHANNEL");
     cmd->add_option("--user", o->user, "Only this user")->type_name("USER_ID");
-    cmd->add_option("--limit", o->limit, "At most N rows")->type_name("N")->check(
-        CLI::NonNegativeNumber);
+    cmd->add_option("--limit", o->limit, "At most N rows (0: all)")
+        ->type_name("N")
+        ->check(CLI::Range(0, 1'000'000'000));
     cmd->footer("Plain output, one line per notification, tab-separated:\n"
                 "  ID STATUS CHANNEL TO DUE ATTEMPTS LAST_ERROR\n"
                 "Examples:\n  notify ls --status dead\n  notify ls --status retrying | notify "

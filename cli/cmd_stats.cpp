@@ -11,7 +11,7 @@ namespace notify::cli {
 
 void add_stats_command(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("stats", "Queue counts by status and channel");
-    cmd->footer("Plain output: 'status COUNT' lines, then 'channel NAME STATUS COUNT' lines,\n"
+    cmd->footer("Plain output: 'status NAME COUNT' lines, then 'channel NAME STATUS COUNT' lines,\n"
                 "then 'total N', 'due_now N' and 'oldest_due_age DURATION|-'.");
     cmd->callback([&ctx] {
         ctx.action = [&ctx] {

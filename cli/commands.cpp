@@ -10,7 +10,8 @@ const std::vector<CommandSpec>& command_table() {
         {"cancel", add_cancel_command},     {"retry", add_retry_command},
         {"hold", add_hold_command},         {"release", add_release_command},
         {"purge", add_purge_command},       {"stats", add_stats_command},
-        {"dispatch", add_dispatch_command}, {"config", add_config_command},
+        {"schedule", add_schedule_command}, {"dispatch", add_dispatch_command},
+        {"config", add_config_command},
     };
     return k_commands;
 }

@@ -89,7 +89,7 @@ std::string build_data(const SendOptions& o) {
     for (const auto& pair : o.data_pairs) {
         auto eq = pair.find('=');
         if (eq == std::string::npos || eq == 0) {
-            throw Error(Exit::usage, "--data \"" + pair + "\": expected KEY=VALUE");
+            throw Error(Exit::data, "--data \"" + pair + "\": expected KEY=VALUE");
         }
         data[pair.substr(0, eq)] = pair.substr(eq + 1);
     }

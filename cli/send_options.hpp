@@ -45,7 +45,7 @@ struct SendRequest {
 // Checks the options against the config and turns them into rows, due at `now` unless --at
 // or --in say otherwise. Reads stdin for `--body -`. Throws notify::Error: usage for
 // missing/conflicting options and unparsable times/durations, data for invalid recipients,
-// unknown channels and bad data JSON, io for an unreadable --data-file.
+// unknown channels, malformed --data and bad data JSON, io for an unreadable --data-file.
 SendRequest build_send_request(const SendOptions& options, Context& ctx, TimePoint now);
 
 } // namespace notify::cli

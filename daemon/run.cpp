@@ -91,8 +91,10 @@ int serve(const Options& o) {
                 spdlog::error("reload failed, keeping the previous configuration: {}", e.what());
             }
         }
+        bool idle = true;
         try {
             dispatch::PassReport r = dispatcher->run_until_idle();
+            idle = r.claimed == 0 && r.rescued == 0 && r.expired == 0 && r.scheduled == 0;
             if (r.claimed > 0 || r.rescued > 0 || r.expired > 0) {
                 spdlog::debug("pass: claimed {} sent {} retrying {} dead {} rescued {} expired {}",
                               r.claimed, r.sent, r.retrying, r.dead, r.rescued, r.expired);
@@ -110,6 +112,9 @@ int serve(const Options& o) {
         Millis sleep = config.poll_interval;
         if (auto next = store->next_wakeup()) {
             sleep = std::clamp(*next - clock.now(), Millis{0}, config.poll_interval);
+        }
+        if (sleep <= Millis{0} && idle) {
+            sleep = Millis{50}; // something is due but nothing could be done: do not spin
         }
         if (sleep > Millis{0}) {
             wait_for_signal(static_cast<int>(sleep.count()), wakeup.fd());

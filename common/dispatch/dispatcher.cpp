@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
+#include "common/dispatch/scheduler.hpp"
 #include "common/providers/registry.hpp"
 
 namespace notify::dispatch {
@@ -30,6 +31,11 @@ Dispatcher::~Dispatcher() = default;
 
 PassReport Dispatcher::run_until_idle(int max_batches) {
     PassReport total;
+    SchedulerReport fired = fire_due_schedules(m_store, m_clock.now());
+    total.scheduled = fired.enqueued;
+    for (const auto& error : fired.errors) {
+        spdlog::error("{} (schedule paused)", error);
+    }
     for (int i = 0; i < max_batches; ++i) {
         PassReport r = run_batch();
         total.rescued += r.rescued;

@@ -33,7 +33,8 @@ struct PassReport {
     int sent = 0;
     int retrying = 0;
     int dead = 0;
-    int fenced = 0; // completions refused because the row was no longer ours
+    int fenced = 0;    // completions refused because the row was no longer ours
+    int scheduled = 0; // notifications enqueued by cron schedules
 };
 
 // Returns "<hostname>:<pid>:<8 hex>".
@@ -46,7 +47,8 @@ class Dispatcher {
                DispatchOptions options);
     ~Dispatcher();
 
-    // Runs passes until nothing due is left (or `max_batches` claims were made).
+    // Fires due cron schedules, then runs batches until nothing due is left (or
+    // `max_batches` claims were made).
     PassReport run_until_idle(int max_batches = 1'000'000);
 
     // One claim of up to `batch` rows and their delivery.

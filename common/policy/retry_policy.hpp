@@ -33,8 +33,8 @@ struct Decision {
 
 // Decides what follows a failed attempt of `n` (n.attempts counts it) that failed with
 // `failure` at `now`: permanent and invalid-recipient failures are dead at once; otherwise
-// dead when attempts reach max_attempts or the next try would be past created_at + max_age
-// (or past the TTL); else retry at now + max(backoff, retry_after).
+// dead when attempts reach max_attempts or the next try would be past created_at + max_age;
+// else retry at now + max(backoff, retry_after). (TTL expiry is the store's expire() step.)
 Decision decide(const RetryPolicy& policy, const model::Notification& n,
                 const providers::SendResult& failure, TimePoint now, double unit_random);
 

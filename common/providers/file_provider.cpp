@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -74,7 +75,10 @@ std::unique_ptr<Provider> make_file_provider(const config::ProviderConfig& cfg,
     std::string path = config.data_dir + "/delivered.jsonl";
     if (const auto* setting = cfg.find("path")) {
         path = setting->value;
-        if (!path.empty() && path[0] != '/') {
+        const char* home = std::getenv("HOME");
+        if (path.rfind("~/", 0) == 0 && home != nullptr && *home != '\0') {
+            path = std::string(home) + path.substr(1);
+        } else if (!path.empty() && path[0] != '/') {
             path = config.data_dir + "/" + path;
         }
     }

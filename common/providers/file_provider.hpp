@@ -8,8 +8,8 @@
 
 namespace notify::providers {
 
-// Keys: path (required after defaults; the built-in `file` provider uses
-// <data_dir>/delivered.jsonl). Relative paths are taken from the data directory.
+// Keys: path (default <data_dir>/delivered.jsonl). "~/" expands to $HOME; other relative
+// paths are taken from the data directory.
 std::unique_ptr<Provider> make_file_provider(const config::ProviderConfig& cfg,
                                              const config::Config& config);
 

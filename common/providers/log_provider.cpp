@@ -15,7 +15,7 @@ std::shared_ptr<spdlog::logger> delivery_logger() {
     auto logger = spdlog::get("delivery");
     if (!logger) {
         logger = spdlog::stderr_logger_mt("delivery");
-        logger->set_pattern("%v");
+        logger->set_pattern("%l %v");
         logger->set_level(spdlog::level::trace);
     }
     return logger;

@@ -31,8 +31,10 @@ struct NewNotification {
 
 struct EnqueueRequest {
     std::vector<NewNotification> rows;
-    // Dedup key shared by all rows. A live row (any status but dead/cancelled) with the same
-    // key created within `dedup_window` makes the request a duplicate: nothing is inserted.
+    // Dedup key shared by all rows. A row with the same key that is unfinished (scheduled,
+    // queued, sending, retrying, held; any age) or sent/suppressed and created within
+    // `dedup_window` makes the request a duplicate: nothing is inserted. Dead and cancelled
+    // rows never count, so an operator can send again.
     std::optional<std::string> event_id;
     Millis dedup_window{24LL * 3600 * 1000};
 };
@@ -98,6 +100,21 @@ struct Completion {
     std::vector<Try> failed_tries;
 };
 
+// A named cron schedule. `content_json` is the send request it enqueues at each slot, kept
+// opaque here (see dispatch/scheduler.hpp).
+struct Schedule {
+    std::string name;
+    std::string cron;
+    std::string tz;
+    bool paused = false;
+    std::string content_json;
+    std::string catch_up = "one"; // one | none | all
+    TimePoint created_at{};
+    TimePoint updated_at{};
+    std::optional<TimePoint> next_at;   // the next slot to fire; nullopt: never fires
+    std::optional<TimePoint> last_slot; // the last slot fired
+};
+
 class JobStore {
   public:
     virtual ~JobStore() = default;
@@ -138,8 +155,31 @@ class JobStore {
     // Suppresses due-able rows whose TTL has passed (reason "expired"). Returns the count.
     virtual int expire(TimePoint now) = 0;
 
-    // The earliest due_at among claimable rows, or the earliest lease expiry; nullopt if none.
+    // The earliest due_at among claimable rows, the earliest lease expiry, or the earliest
+    // unpaused schedule slot; nullopt if none.
     virtual std::optional<TimePoint> next_wakeup() = 0;
+
+    // Adds a schedule. Returns false (and writes nothing) if the name is taken.
+    virtual bool add_schedule(const Schedule& schedule) = 0;
+    // All schedules by name.
+    virtual std::vector<Schedule> list_schedules() = 0;
+    virtual std::optional<Schedule> find_schedule(const std::string& name) = 0;
+    // Removes a schedule (its fired-slot records too). Returns false if it does not exist.
+    virtual bool remove_schedule(const std::string& name) = 0;
+    // Pauses or resumes; resuming sets next_at (missed slots are not replayed).
+    // Returns false if the schedule does not exist.
+    virtual bool set_schedule_paused(const std::string& name, bool paused,
+                                     std::optional<TimePoint> next_at, TimePoint now) = 0;
+    // Fires `slot` of schedule `name` at most once ever: records (name, slot) under a unique key
+    // and enqueues `rows` in the same transaction, then moves next_at. Returns the new ids, or
+    // an empty vector if that slot had already fired (next_at is still moved).
+    virtual std::vector<std::int64_t> fire_schedule(const std::string& name, TimePoint slot,
+                                                    const std::vector<NewNotification>& rows,
+                                                    std::optional<TimePoint> next_at,
+                                                    TimePoint now) = 0;
+    // Moves next_at without firing (slots skipped by the catch-up policy).
+    virtual void set_schedule_next(const std::string& name, std::optional<TimePoint> next_at,
+                                   TimePoint now) = 0;
 };
 
 enum class Durability { full, normal };

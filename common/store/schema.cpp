@@ -59,6 +59,28 @@ CREATE TABLE events (
 ) STRICT;
 CREATE INDEX events_notification ON events (notification_id, id);
 )sql",
+        // 2: cron schedules and the slots they fired (unique: a slot never fires twice).
+        R"sql(
+CREATE TABLE schedules (
+    name       TEXT    PRIMARY KEY,
+    cron       TEXT    NOT NULL,
+    tz         TEXT    NOT NULL,
+    paused     INTEGER NOT NULL DEFAULT 0,
+    content    TEXT    NOT NULL,
+    catch_up   TEXT    NOT NULL DEFAULT 'one',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    next_at    INTEGER,
+    last_slot  INTEGER
+) STRICT;
+CREATE TABLE schedule_fires (
+    schedule TEXT    NOT NULL,
+    slot_at  INTEGER NOT NULL,
+    fired_at INTEGER NOT NULL,
+    ids      TEXT    NOT NULL DEFAULT '',
+    PRIMARY KEY (schedule, slot_at)
+) STRICT;
+)sql",
     };
     return k_migrations;
 }

@@ -67,6 +67,12 @@ Statement& Database::prepare(std::string_view sql) {
     return *it->second;
 }
 
+void Database::reset_all() {
+    for (auto& [sql, statement] : m_statements) {
+        statement->reset();
+    }
+}
+
 int Database::changes() const { return sqlite3_changes(m_db); }
 
 void Database::fail(int rc, std::string_view doing) const {
@@ -167,12 +173,14 @@ Transaction::Transaction(Database& db) : m_db(db) { m_db.prepare("BEGIN IMMEDIAT
 
 Transaction::~Transaction() {
     if (!m_done) {
+        m_db.reset_all();
         // Rollback cannot be reported from a destructor; SQLite rolls back on close anyway.
         sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     }
 }
 
 void Transaction::commit() {
+    m_db.reset_all();
     m_db.prepare("COMMIT").run();
     m_done = true;
 }
@@ -180,6 +188,7 @@ void Transaction::commit() {
 ReadTransaction::ReadTransaction(Database& db) : m_db(db) { m_db.prepare("BEGIN").run(); }
 
 ReadTransaction::~ReadTransaction() {
+    m_db.reset_all();
     sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 

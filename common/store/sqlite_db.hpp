@@ -31,6 +31,9 @@ class Database {
     // Returns the cached prepared statement for `sql`, reset and with bindings cleared.
     Statement& prepare(std::string_view sql);
 
+    // Resets every cached statement so none keeps a read snapshot open.
+    void reset_all();
+
     // Rows changed by the last statement.
     int changes() const;
 

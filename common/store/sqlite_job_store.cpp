@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 #include "common/error.hpp"
 #include "common/schedule/time_text.hpp"
@@ -70,17 +71,16 @@ std::string status_sql(Status s) { return std::string(model::to_string(s)); }
 // Creates the parent directories (0700) and the file (0600) before SQLite opens it, so the
 // store never exists with looser permissions, even for a moment.
 void create_store_file(const std::string& path) {
-    std::filesystem::path p(path);
-    if (p.has_parent_path()) {
-        std::error_code ec;
-        std::filesystem::path parent = p.parent_path();
-        if (!std::filesystem::exists(parent, ec)) {
-            std::filesystem::create_directories(parent, ec);
-            if (ec) {
-                throw Error(Exit::io, "cannot create store directory " + parent.string() + ": " +
-                                          ec.message());
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) {
+        // Create each missing component 0700 (mkdir -p would use the umask).
+        std::filesystem::path partial;
+        for (const auto& part : parent) {
+            partial /= part;
+            if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
+                throw Error(Exit::io, "cannot create store directory " + partial.string() +
+                                          ": " + std::strerror(errno));
             }
-            ::chmod(parent.c_str(), 0700);
         }
     }
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -98,6 +98,8 @@ void create_store_file(const std::string& path) {
 class SqliteJobStore final : public JobStore {
   public:
     explicit SqliteJobStore(const SqliteOptions& options) : m_db(prepare_path(options.path)) {
+        m_db.exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count()));
+        refuse_foreign(); // before anything changes the file
         configure(options);
         migrate();
     }
@@ -244,10 +246,10 @@ class SqliteJobStore final : public JobStore {
             TimePoint due_at;
         };
         std::vector<Row> rows;
+        std::set<std::int64_t> seen;
         for (std::int64_t id : ids) {
-            if (std::find_if(rows.begin(), rows.end(), [&](const Row& r) { return r.id == id; }) !=
-                rows.end()) {
-                continue; // the same id twice acts once
+            if (!seen.insert(id).second) {
+                continue; // the same id twice acts (or is reported) once
             }
             auto& q = m_db.prepare(std::string("SELECT ") + k_columns +
                                    " FROM notifications WHERE id = ?2");
@@ -515,20 +517,209 @@ class SqliteJobStore final : public JobStore {
             consider(l.optional_int64(0));
         }
         l.reset();
+        auto& c = m_db.prepare("SELECT min(next_at) FROM schedules WHERE paused = 0");
+        if (c.step()) {
+            consider(c.optional_int64(0));
+        }
+        c.reset();
         if (!best) {
             return std::nullopt;
         }
         return from_unix_ms(*best);
     }
 
+    bool add_schedule(const Schedule& sc) override {
+        Transaction tx(m_db);
+        auto& exists = m_db.prepare("SELECT 1 FROM schedules WHERE name = ?1");
+        exists.bind(1, sc.name);
+        if (exists.step()) {
+            return false;
+        }
+        exists.reset();
+        auto& i = m_db.prepare(
+            "INSERT INTO schedules (name, cron, tz, paused, content, catch_up, created_at, "
+            "updated_at, next_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)");
+        i.bind(1, sc.name)
+            .bind(2, sc.cron)
+            .bind(3, sc.tz)
+            .bind(4, sc.paused ? 1 : 0)
+            .bind(5, sc.content_json)
+            .bind(6, sc.catch_up)
+            .bind(7, to_unix_ms(sc.created_at));
+        bind_time(i, 8, sc.next_at);
+        i.run();
+        tx.commit();
+        return true;
+    }
+
+    std::vector<Schedule> list_schedules() override {
+        auto& q = m_db.prepare(std::string("SELECT ") + k_schedule_columns +
+                               " FROM schedules ORDER BY name");
+        std::vector<Schedule> out;
+        while (q.step()) {
+            out.push_back(read_schedule(q));
+        }
+        return out;
+    }
+
+    std::optional<Schedule> find_schedule(const std::string& name) override {
+        auto& q = m_db.prepare(std::string("SELECT ") + k_schedule_columns +
+                               " FROM schedules WHERE name = ?1");
+        q.bind(1, name);
+        if (!q.step()) {
+            return std::nullopt;
+        }
+        Schedule sc = read_schedule(q);
+        q.reset();
+        return sc;
+    }
+
+    bool remove_schedule(const std::string& name) override {
+        Transaction tx(m_db);
+        auto& d = m_db.prepare("DELETE FROM schedules WHERE name = ?1");
+        d.bind(1, name);
+        d.run();
+        if (m_db.changes() == 0) {
+            return false;
+        }
+        auto& f = m_db.prepare("DELETE FROM schedule_fires WHERE schedule = ?1");
+        f.bind(1, name);
+        f.run();
+        tx.commit();
+        return true;
+    }
+
+    bool set_schedule_paused(const std::string& name, bool paused,
+                             std::optional<TimePoint> next_at, TimePoint now) override {
+        Transaction tx(m_db);
+        auto& u = m_db.prepare("UPDATE schedules SET paused = ?1, next_at = ?2, updated_at = ?3 "
+                               "WHERE name = ?4");
+        u.bind(1, paused ? 1 : 0);
+        bind_time(u, 2, next_at);
+        u.bind(3, to_unix_ms(now)).bind(4, name);
+        u.run();
+        if (m_db.changes() == 0) {
+            return false;
+        }
+        tx.commit();
+        return true;
+    }
+
+    std::vector<std::int64_t> fire_schedule(const std::string& name, TimePoint slot,
+                                            const std::vector<NewNotification>& rows,
+                                            std::optional<TimePoint> next_at,
+                                            TimePoint now) override {
+        Transaction tx(m_db);
+        std::vector<std::int64_t> ids;
+        auto& f = m_db.prepare("INSERT INTO schedule_fires (schedule, slot_at, fired_at) VALUES "
+                               "(?1, ?2, ?3) ON CONFLICT DO NOTHING");
+        f.bind(1, name).bind(2, to_unix_ms(slot)).bind(3, to_unix_ms(now));
+        f.run();
+        bool fresh = m_db.changes() > 0;
+        if (fresh) {
+            auto& insert = m_db.prepare(
+                "INSERT INTO notifications (status, channel, recipient, user_id, template, "
+                "event_id, priority, subject, title, body, data, due_at, created_at, updated_at, "
+                "expires_at) VALUES ('queued', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                "?12, ?12, ?13) RETURNING id");
+            std::string event_id = "schedule:" + name + ":" + schedule::format_rfc3339(slot);
+            for (const NewNotification& row : rows) {
+                insert.reset();
+                insert.bind(1, row.channel)
+                    .bind(2, row.to)
+                    .bind(3, row.user)
+                    .bind(4, row.template_name)
+                    .bind(5, event_id)
+                    .bind(6, static_cast<int>(row.priority))
+                    .bind(7, row.subject)
+                    .bind(8, row.title)
+                    .bind(9, row.body)
+                    .bind(10, row.data_json)
+                    .bind(11, to_unix_ms(row.due_at))
+                    .bind(12, to_unix_ms(now));
+                bind_time(insert, 13, row.expires_at);
+                insert.step();
+                std::int64_t id = insert.int64(0);
+                insert.run();
+                ids.push_back(id);
+                add_event(id, "created",
+                          now, "from schedule " + name + ", slot " + schedule::format_rfc3339(slot));
+            }
+            std::string list;
+            for (auto id : ids) {
+                list += (list.empty() ? "" : ",") + std::to_string(id);
+            }
+            auto& u = m_db.prepare(
+                "UPDATE schedule_fires SET ids = ?1 WHERE schedule = ?2 AND slot_at = ?3");
+            u.bind(1, list).bind(2, name).bind(3, to_unix_ms(slot));
+            u.run();
+        }
+        auto& n = m_db.prepare("UPDATE schedules SET next_at = ?1, last_slot = max(coalesce("
+                               "last_slot, 0), ?2), updated_at = ?3 WHERE name = ?4");
+        bind_time(n, 1, next_at);
+        n.bind(2, to_unix_ms(slot)).bind(3, to_unix_ms(now)).bind(4, name);
+        n.run();
+        tx.commit();
+        return ids;
+    }
+
+    void set_schedule_next(const std::string& name, std::optional<TimePoint> next_at,
+                           TimePoint now) override {
+        Transaction tx(m_db);
+        auto& n = m_db.prepare(
+            "UPDATE schedules SET next_at = ?1, updated_at = ?2 WHERE name = ?3");
+        bind_time(n, 1, next_at);
+        n.bind(2, to_unix_ms(now)).bind(3, name);
+        n.run();
+        tx.commit();
+    }
+
   private:
+    static constexpr const char* k_schedule_columns =
+        "name, cron, tz, paused, content, catch_up, created_at, updated_at, next_at, last_slot";
+
+    static Schedule read_schedule(const Statement& q) {
+        Schedule sc;
+        sc.name = q.text(0);
+        sc.cron = q.text(1);
+        sc.tz = q.text(2);
+        sc.paused = q.int64(3) != 0;
+        sc.content_json = q.text(4);
+        sc.catch_up = q.text(5);
+        sc.created_at = from_unix_ms(q.int64(6));
+        sc.updated_at = from_unix_ms(q.int64(7));
+        sc.next_at = optional_time(q, 8);
+        sc.last_slot = optional_time(q, 9);
+        return sc;
+    }
+
+    static void bind_time(Statement& s, int index, const std::optional<TimePoint>& t) {
+        if (t) {
+            s.bind(index, to_unix_ms(*t));
+        } else {
+            s.bind_null(index);
+        }
+    }
+
     static const std::string& prepare_path(const std::string& path) {
         create_store_file(path);
         return path;
     }
 
+    // Throws if the file is an SQLite database that notify did not create.
+    void refuse_foreign() {
+        std::int64_t version = pragma_int("PRAGMA user_version");
+        if (version == 0) {
+            if (pragma_int("SELECT count(*) FROM sqlite_schema") != 0) {
+                throw Error(Exit::io, m_db.path() + " is not a notify store (it holds other "
+                                                    "tables)");
+            }
+            return;
+        }
+        check_application_id();
+    }
+
     void configure(const SqliteOptions& options) {
-        m_db.exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count()));
         auto& mode = m_db.prepare("PRAGMA journal_mode = WAL");
         std::string journal = mode.step() ? mode.text(0) : "";
         mode.reset();

@@ -1,0 +1,380 @@
+// Unit tests of common/dispatch/dispatcher.cpp: a real store file, real file providers, a
+// config from YAML text and a FixedClock.
+#include <chrono>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "common/config/config.hpp"
+#include "common/dispatch/dispatcher.hpp"
+#include "common/store/job_store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace notify::dispatch {
+namespace {
+
+using model::Priority;
+using model::Status;
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+using testing::ElementsAre;
+
+// 2025-06-15T12:00:00Z.
+const TimePoint k_t0 = from_unix_ms(1'749'988'800'000);
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+// Providers: `out` writes <dir>/delivered.jsonl; `broken` and `broken2` point under a regular
+// file, so every send fails as transient; `mail` has a type this build cannot create.
+// Routes: email -> out, sms -> broken, push -> broken, out, slack -> broken, broken2,
+// webhook -> mail. Channel `pager` has no route.
+class DispatcherTest : public testing::Test {
+  protected:
+    DispatcherTest()
+        : m_delivered(m_dir.file("delivered.jsonl")),
+          m_broken(m_dir.file("blocker/sub/delivered.jsonl")), m_clock(k_t0) {
+        m_dir.write("blocker", "a regular file\n");
+        const std::string yaml = "providers:\n"
+                                 "  out:\n    type: file\n    path: " +
+                                 m_delivered +
+                                 "\n"
+                                 "  broken:\n    type: file\n    path: " +
+                                 m_broken +
+                                 "\n"
+                                 "  broken2:\n    type: file\n    path: " +
+                                 m_broken +
+                                 "\n"
+                                 "  mail:\n    type: smtp\n"
+                                 "channels:\n"
+                                 "  email: out\n"
+                                 "  sms: [broken]\n"
+                                 "  push: [broken, out]\n"
+                                 "  slack: [broken, broken2]\n"
+                                 "  webhook: [mail]\n";
+        config::LoadOptions options;
+        const std::string home = m_dir.path().string();
+        options.env = [home](std::string_view name) -> std::optional<std::string> {
+            if (name == "HOME") {
+                return home;
+            }
+            return std::nullopt;
+        };
+        options.system_config_path = "/nonexistent/notify-test/config.yaml";
+        m_config = config::load_text(yaml, home + "/config.yaml", options);
+        store::SqliteOptions store_options;
+        store_options.path = m_dir.file("notify.db");
+        m_store = store::open_sqlite_store(store_options);
+    }
+
+    DispatchOptions options(int batch = 64) {
+        DispatchOptions o;
+        o.owner = "test-owner";
+        o.batch = batch;
+        o.seed = 42;
+        return o;
+    }
+
+    std::int64_t enqueue(std::string channel, std::string to = "ann@example.com",
+                         TimePoint due = k_t0, Priority priority = Priority::normal) {
+        store::NewNotification n;
+        n.channel = std::move(channel);
+        n.to = std::move(to);
+        n.priority = priority;
+        n.due_at = due;
+        n.body = "hello";
+        store::EnqueueRequest r;
+        r.rows.push_back(std::move(n));
+        auto ids = m_store->enqueue(r, m_clock.now()).ids;
+        EXPECT_EQ(ids.size(), 1u);
+        return ids.empty() ? 0 : ids[0];
+    }
+
+    model::NotificationDetail detail(std::int64_t id) {
+        auto d = m_store->find(id, m_clock.now());
+        EXPECT_TRUE(d.has_value()) << id;
+        return d ? *d : model::NotificationDetail{};
+    }
+
+    std::vector<nlohmann::json> delivered() {
+        std::vector<nlohmann::json> out;
+        for (const auto& line : lines_of(test::TempDir::read_file(m_delivered))) {
+            out.push_back(nlohmann::json::parse(line));
+        }
+        return out;
+    }
+
+    std::string broken_error() const { return "cannot open " + m_broken + ": Not a directory"; }
+
+    test::TempDir m_dir{"dispatch"};
+    std::string m_delivered;
+    std::string m_broken;
+    schedule::FixedClock m_clock;
+    config::Config m_config;
+    std::unique_ptr<store::JobStore> m_store;
+};
+
+TEST_F(DispatcherTest, DeliversDueRowsAsLinesInTheFile) {
+    auto a = enqueue("email", "ann@example.com");
+    auto b = enqueue("email", "bob@example.com");
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    PassReport r = d.run_until_idle();
+    EXPECT_EQ(r.claimed, 2);
+    EXPECT_EQ(r.sent, 2);
+    EXPECT_EQ(r.retrying, 0);
+    EXPECT_EQ(r.fenced, 0);
+    auto lines = delivered();
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0]["id"], a);
+    EXPECT_EQ(lines[0]["to"], "ann@example.com");
+    EXPECT_EQ(lines[0]["body"], "hello");
+    EXPECT_EQ(lines[0]["attempt"], 1);
+    EXPECT_EQ(lines[1]["id"], b);
+    auto got = detail(a);
+    EXPECT_EQ(got.notification.status, Status::sent);
+    EXPECT_EQ(got.notification.provider, "out");
+    EXPECT_EQ(got.notification.sent_at, k_t0);
+    EXPECT_EQ(got.notification.attempts, 1);
+    ASSERT_EQ(got.attempts.size(), 1u);
+    EXPECT_EQ(got.attempts[0].outcome, "sent");
+    EXPECT_EQ(got.attempts[0].detail, "appended to " + m_delivered);
+    EXPECT_TRUE(d.run_until_idle().claimed == 0);
+    EXPECT_EQ(delivered().size(), 2u);
+}
+
+TEST_F(DispatcherTest, ScheduledRowWaitsForItsTime) {
+    auto id = enqueue("email", "ann@example.com", k_t0 + hours(1));
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    EXPECT_EQ(d.run_until_idle().claimed, 0);
+    EXPECT_FALSE(std::filesystem::exists(m_delivered));
+    m_clock.advance(hours(1));
+    EXPECT_EQ(d.run_until_idle().sent, 1);
+    EXPECT_EQ(detail(id).notification.status, Status::sent);
+}
+
+TEST_F(DispatcherTest, HigherPriorityIsDeliveredFirst) {
+    auto low = enqueue("email", "low@example.com", k_t0 - minutes(5), Priority::low);
+    auto normal = enqueue("email", "normal@example.com", k_t0 - minutes(1));
+    auto high = enqueue("email", "high@example.com", k_t0, Priority::high);
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    EXPECT_EQ(d.run_until_idle().sent, 3);
+    auto lines = delivered();
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines[0]["id"], high);
+    EXPECT_EQ(lines[1]["id"], normal);
+    EXPECT_EQ(lines[2]["id"], low);
+}
+
+TEST_F(DispatcherTest, FailingProviderLeavesTheRowRetryingInTheBackoffWindow) {
+    auto id = enqueue("sms", "+14155550123");
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    PassReport r = d.run_until_idle();
+    EXPECT_EQ(r.claimed, 1);
+    EXPECT_EQ(r.sent, 0);
+    EXPECT_EQ(r.retrying, 1);
+    auto got = detail(id);
+    EXPECT_EQ(got.notification.status, Status::retrying);
+    EXPECT_EQ(got.notification.last_error, broken_error());
+    EXPECT_EQ(got.notification.provider, "broken");
+    EXPECT_GE(got.notification.due_at, k_t0 + seconds(24));
+    EXPECT_LE(got.notification.due_at, k_t0 + seconds(36));
+    ASSERT_EQ(got.attempts.size(), 1u);
+    EXPECT_EQ(got.attempts[0].n, 1);
+    EXPECT_EQ(got.attempts[0].provider, "broken");
+    EXPECT_EQ(got.attempts[0].outcome, "transient");
+    EXPECT_EQ(got.attempts[0].detail, broken_error());
+    EXPECT_FALSE(std::filesystem::exists(m_delivered));
+
+    // Not due again before the backoff has passed.
+    m_clock.advance(seconds(23));
+    EXPECT_EQ(d.run_until_idle().claimed, 0);
+    m_clock.set(k_t0 + seconds(36));
+    r = d.run_until_idle();
+    EXPECT_EQ(r.claimed, 1);
+    EXPECT_EQ(r.retrying, 1);
+    got = detail(id);
+    EXPECT_EQ(got.notification.attempts, 2);
+    EXPECT_GE(got.notification.due_at, m_clock.now() + seconds(48));
+    EXPECT_LE(got.notification.due_at, m_clock.now() + seconds(72));
+    ASSERT_EQ(got.attempts.size(), 2u);
+    EXPECT_EQ(got.attempts[1].n, 2);
+}
+
+TEST_F(DispatcherTest, GivesUpAfterMaxAttempts) {
+    auto id = enqueue("sms", "+14155550123");
+    auto o = options();
+    o.retry.max_attempts = 2;
+    Dispatcher d(*m_store, m_config, m_clock, o);
+    EXPECT_EQ(d.run_until_idle().retrying, 1);
+    m_clock.advance(minutes(1));
+    PassReport r = d.run_until_idle();
+    EXPECT_EQ(r.dead, 1);
+    auto got = detail(id);
+    EXPECT_EQ(got.notification.status, Status::dead);
+    EXPECT_EQ(got.notification.last_error, "gave up after 2 attempts: " + broken_error());
+    EXPECT_EQ(got.events.back().type, "dead");
+}
+
+TEST_F(DispatcherTest, FailsOverToTheNextProvider) {
+    auto id = enqueue("push", "device-token-1234");
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    PassReport r = d.run_until_idle();
+    EXPECT_EQ(r.sent, 1);
+    auto got = detail(id);
+    EXPECT_EQ(got.notification.status, Status::sent);
+    EXPECT_EQ(got.notification.provider, "out");
+    ASSERT_EQ(got.attempts.size(), 2u);
+    EXPECT_EQ(got.attempts[0].provider, "broken");
+    EXPECT_EQ(got.attempts[0].outcome, "transient");
+    EXPECT_EQ(got.attempts[0].n, 1);
+    EXPECT_EQ(got.attempts[1].provider, "out");
+    EXPECT_EQ(got.attempts[1].outcome, "sent");
+    EXPECT_EQ(got.attempts[1].n, 1);
+    auto lines = delivered();
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0]["to"], "device-token-1234");
+}
+
+TEST_F(DispatcherTest, AllProvidersFailingRecordsEveryTry) {
+    auto id = enqueue("slack", "https://hooks.example.com/x");
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    EXPECT_EQ(d.run_until_idle().retrying, 1);
+    auto got = detail(id);
+    EXPECT_EQ(got.notification.status, Status::retrying);
+    EXPECT_EQ(got.notification.provider, "broken2");
+    ASSERT_EQ(got.attempts.size(), 2u);
+    EXPECT_EQ(got.attempts[0].provider, "broken");
+    EXPECT_EQ(got.attempts[1].provider, "broken2");
+}
+
+TEST_F(DispatcherTest, ChannelWithoutARouteRetriesWithAClearError) {
+    auto id = enqueue("pager", "ops");
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    PassReport r = d.run_until_idle();
+    EXPECT_EQ(r.retrying, 1);
+    auto got = detail(id);
+    EXPECT_EQ(got.notification.status, Status::retrying);
+    EXPECT_EQ(got.notification.last_error, "no provider is configured for channel pager");
+    ASSERT_EQ(got.attempts.size(), 1u);
+    EXPECT_EQ(got.attempts[0].outcome, "transient");
+}
+
+TEST_F(DispatcherTest, ProviderTypeMissingFromTheBuildIsAnAuthFailure) {
+    auto id = enqueue("webhook", "https://hooks.example.com/x");
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    EXPECT_EQ(d.run_until_idle().retrying, 1);
+    auto got = detail(id);
+    EXPECT_EQ(got.notification.status, Status::retrying);
+    EXPECT_EQ(got.notification.last_error,
+              "providers.mail: provider type \"smtp\" is not available in this build");
+    ASSERT_EQ(got.attempts.size(), 1u);
+    EXPECT_EQ(got.attempts[0].outcome, "auth");
+}
+
+TEST_F(DispatcherTest, RowClaimedByAnotherOwnerIsNeverSentByThisOne) {
+    auto id = enqueue("email");
+    store::SqliteOptions other_options;
+    other_options.path = m_dir.file("notify.db");
+    auto other = store::open_sqlite_store(other_options);
+    auto theirs = other->claim("other-daemon", 10, minutes(5), k_t0);
+    ASSERT_EQ(theirs.size(), 1u);
+
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    PassReport r = d.run_until_idle();
+    EXPECT_EQ(r.claimed, 0);
+    EXPECT_EQ(r.rescued, 0);
+    m_clock.advance(minutes(4));
+    EXPECT_EQ(d.run_until_idle().claimed, 0);
+    EXPECT_FALSE(std::filesystem::exists(m_delivered));
+    EXPECT_EQ(detail(id).notification.status, Status::sending);
+
+    // Once the lease runs out the row is rescued and delivered here; the other owner's late
+    // result is refused.
+    m_clock.set(k_t0 + minutes(5));
+    r = d.run_until_idle();
+    EXPECT_EQ(r.rescued, 1);
+    EXPECT_EQ(r.sent, 1);
+    auto got = detail(id);
+    EXPECT_EQ(got.notification.status, Status::sent);
+    EXPECT_EQ(got.notification.attempts, 2);
+    ASSERT_EQ(delivered().size(), 1u);
+    EXPECT_EQ(delivered()[0]["attempt"], 2);
+
+    store::Completion late;
+    late.id = id;
+    late.owner = "other-daemon";
+    late.attempt = 1;
+    late.provider = "out";
+    late.attempt_class = "sent";
+    late.started_at = k_t0;
+    late.finished_at = k_t0 + minutes(6);
+    EXPECT_FALSE(other->complete(late));
+    EXPECT_EQ(detail(id).notification.sent_at, k_t0 + minutes(5));
+}
+
+TEST_F(DispatcherTest, ExpiredRowIsSuppressedNotSent) {
+    store::NewNotification n;
+    n.channel = "email";
+    n.to = "ann@example.com";
+    n.due_at = k_t0 + minutes(10);
+    n.expires_at = k_t0 + minutes(5);
+    store::EnqueueRequest req;
+    req.rows.push_back(n);
+    auto id = m_store->enqueue(req, k_t0).ids.at(0);
+    m_clock.advance(minutes(10));
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    PassReport r = d.run_until_idle();
+    EXPECT_EQ(r.expired, 1);
+    EXPECT_EQ(r.claimed, 0);
+    EXPECT_EQ(detail(id).notification.status, Status::suppressed);
+    EXPECT_FALSE(std::filesystem::exists(m_delivered));
+}
+
+TEST_F(DispatcherTest, BatchesUntilIdleAndRunBatchClaimsOneBatch) {
+    for (int i = 0; i < 5; ++i) {
+        enqueue("email", "user" + std::to_string(i) + "@example.com");
+    }
+    Dispatcher d(*m_store, m_config, m_clock, options(2));
+    PassReport one = d.run_batch();
+    EXPECT_EQ(one.claimed, 2);
+    EXPECT_EQ(one.sent, 2);
+    PassReport rest = d.run_until_idle();
+    EXPECT_EQ(rest.claimed, 3);
+    EXPECT_EQ(rest.sent, 3);
+    EXPECT_EQ(delivered().size(), 5u);
+}
+
+TEST_F(DispatcherTest, ShouldStopEndsRunUntilIdleBetweenBatches) {
+    for (int i = 0; i < 5; ++i) {
+        enqueue("email");
+    }
+    auto o = options(2);
+    o.should_stop = [] { return true; };
+    Dispatcher d(*m_store, m_config, m_clock, o);
+    EXPECT_EQ(d.run_until_idle().claimed, 2);
+    EXPECT_EQ(delivered().size(), 2u);
+}
+
+TEST(DispatcherOwner, OwnerIdIsHostPidAndEightHexDigits) {
+    const std::string owner = make_owner_id();
+    const std::string pid = ":" + std::to_string(::getpid()) + ":";
+    auto at = owner.find(pid);
+    ASSERT_NE(at, std::string::npos) << owner;
+    EXPECT_GT(at, 0u);
+    const std::string suffix = owner.substr(at + pid.size());
+    EXPECT_EQ(suffix.size(), 8u) << owner;
+    EXPECT_EQ(suffix.find_first_not_of("0123456789abcdef"), std::string::npos) << owner;
+}
+
+} // namespace
+} // namespace notify::dispatch
