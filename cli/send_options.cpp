@@ -2,6 +2,7 @@
 #include "cli/send_options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -76,11 +77,16 @@ nlohmann::json parse_object(const std::string& text, const std::string& what) {
 std::string build_data(const SendOptions& o) {
     nlohmann::json data = nlohmann::json::object();
     if (o.data_file) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(*o.data_file, ec)) {
+            throw Error(Exit::io, "--data-file: " + *o.data_file + " is a directory");
+        }
         std::ifstream file(*o.data_file, std::ios::binary);
-        if (!file) {
+        std::ostringstream buffer;
+        if (!file || !(buffer << file.rdbuf())) {
             throw Error(Exit::io, "--data-file: cannot read " + *o.data_file);
         }
-        std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        std::string text = buffer.str();
         data.update(parse_object(text, "--data-file " + *o.data_file));
     }
     if (o.data_json) {

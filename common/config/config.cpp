@@ -157,6 +157,12 @@ class Parser {
         if (const auto* e = section("channels")) {
             parse_channels(*e);
         }
+        if (const auto* e = section("delivery")) {
+            parse_delivery(*e);
+        }
+        if (const auto* e = section("alerts")) {
+            parse_alerts(*e);
+        }
     }
 
     const FileValues& found() const { return m_found; }
@@ -322,9 +328,131 @@ class Parser {
                 Setting setting = scalar(entry, dotted);
                 m_config.batch = batch(entry, setting, dotted);
                 m_config.daemon_batch = std::move(setting);
+            } else if (entry.key == "lease") {
+                Setting setting = scalar(entry, dotted);
+                m_config.lease = duration(entry, setting, dotted, true);
+                set_policy(dotted, std::move(setting));
+            } else if (entry.key == "shutdown_grace") {
+                Setting setting = scalar(entry, dotted);
+                m_config.shutdown_grace = duration(entry, setting, dotted, false);
+                set_policy(dotted, std::move(setting));
             } else {
                 unknown_key(entry, "daemon");
             }
+        }
+    }
+
+    // Replaces the shown value of `dotted` (appending it if new).
+    void set_policy(const std::string& dotted, Setting setting) {
+        for (auto& [key, value] : m_config.policy_settings) {
+            if (key == dotted) {
+                value = std::move(setting);
+                return;
+            }
+        }
+        m_config.policy_settings.emplace_back(dotted, std::move(setting));
+    }
+
+    int integer(const Entry& entry, const Setting& setting, const std::string& dotted, long long min,
+                long long max) const {
+        const std::string& text = setting.value;
+        long long number = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+        if (text.empty() || end != text.data() + text.size() || error != std::errc{} ||
+            number < min || number > max) {
+            fail(entry.key_mark, dotted + ": " + shown(setting) + " is not an integer between " +
+                                     std::to_string(min) + " and " + std::to_string(max));
+        }
+        return static_cast<int>(number);
+    }
+
+    // Reads the keys of a delivery map into `policy`; `channels` only at the top.
+    void parse_policy(const Entry& section, const std::string& prefix, DeliveryPolicy& policy,
+                      bool top) {
+        for (const auto& entry : section_entries(section, prefix)) {
+            const std::string dotted = prefix + "." + entry.key;
+            if (top && entry.key == "channels") {
+                continue; // read after the defaults are complete
+            }
+            if (entry.key == "channels" || find_key("delivery", entry.key) == nullptr) {
+                unknown_key(entry, "delivery");
+            }
+            Setting setting = scalar(entry, dotted);
+            if (entry.key == "retry_base") {
+                policy.retry_base = duration(entry, setting, dotted, true);
+            } else if (entry.key == "retry_cap") {
+                policy.retry_cap = duration(entry, setting, dotted, true);
+            } else if (entry.key == "jitter_percent") {
+                policy.jitter_percent = integer(entry, setting, dotted, 0, 100);
+            } else if (entry.key == "max_attempts") {
+                policy.max_attempts = integer(entry, setting, dotted, 1, 1000);
+            } else if (entry.key == "max_age") {
+                policy.max_age = duration(entry, setting, dotted, true);
+            } else if (entry.key == "concurrency") {
+                policy.concurrency = integer(entry, setting, dotted, 1, 256);
+            } else if (entry.key == "breaker_failures") {
+                policy.breaker_failures = integer(entry, setting, dotted, 1, 1000);
+            } else if (entry.key == "breaker_base") {
+                policy.breaker_base = duration(entry, setting, dotted, true);
+            } else if (entry.key == "breaker_cap") {
+                policy.breaker_cap = duration(entry, setting, dotted, true);
+            }
+            set_policy(dotted, std::move(setting));
+        }
+    }
+
+    void parse_delivery(const Entry& section) {
+        parse_policy(section, "delivery", m_config.delivery, true);
+        for (const auto& entry : section_entries(section, "delivery")) {
+            if (entry.key != "channels") {
+                continue;
+            }
+            for (const auto& channel : section_entries(entry, "delivery.channels")) {
+                if (m_config.route(channel.key) == nullptr) {
+                    fail(channel.key_mark, "delivery.channels: unknown channel " +
+                                               in_quotes(channel.key) + " (not in channels)");
+                }
+                DeliveryPolicy policy = m_config.delivery;
+                parse_policy(channel, "delivery.channels." + channel.key, policy, false);
+                m_config.channel_delivery[channel.key] = policy;
+            }
+        }
+    }
+
+    void parse_alerts(const Entry& section) {
+        for (const auto& entry : section_entries(section, "alerts")) {
+            const std::string dotted = "alerts." + entry.key;
+            if (entry.key == "command") {
+                if (!entry.value.IsSequence() || entry.value.size() == 0) {
+                    fail(entry.key_mark, dotted + ": expected a list: [program, args...]");
+                }
+                std::string shown_list;
+                for (std::size_t i = 0; i < entry.value.size(); ++i) {
+                    Setting item = scalar_at(entry.value[i], entry.key_mark,
+                                             dotted + "[" + std::to_string(i) + "]", false);
+                    m_config.alerts.command.push_back(item.value);
+                    shown_list += (i > 0 ? ", " : "") + (item.secret ? "********" : item.value);
+                }
+                set_policy(dotted, Setting{"[" + shown_list + "]", origin(entry.key_mark), false});
+            } else if (entry.key == "channel" || entry.key == "to") {
+                Setting setting = scalar(entry, dotted);
+                (entry.key == "channel" ? m_config.alerts.channel : m_config.alerts.to) =
+                    setting.value;
+                set_policy(dotted, std::move(setting));
+            } else if (entry.key == "min_interval") {
+                Setting setting = scalar(entry, dotted);
+                m_config.alerts.min_interval = duration(entry, setting, dotted, false);
+                set_policy(dotted, std::move(setting));
+            } else {
+                unknown_key(entry, "alerts");
+            }
+        }
+        if (m_config.alerts.channel.empty() != m_config.alerts.to.empty()) {
+            fail(section.key_mark, "alerts: give both channel and to, or neither");
+        }
+        if (!m_config.alerts.channel.empty() && m_config.route(m_config.alerts.channel) == nullptr) {
+            fail(section.key_mark, "alerts.channel: unknown channel " +
+                                       in_quotes(m_config.alerts.channel) + " (not in channels)");
         }
     }
 
@@ -497,6 +625,19 @@ Config defaults(const EnvLookup& env) {
     config.daemon_listen = default_setting("daemon", "listen");
     config.daemon_poll_interval = default_setting("daemon", "poll_interval");
     config.daemon_batch = default_setting("daemon", "batch");
+    for (const char* key : {"lease", "shutdown_grace"}) {
+        config.policy_settings.emplace_back(std::string("daemon.") + key,
+                                            default_setting("daemon", key));
+    }
+    for (const auto& key : known_keys()) {
+        if ((key.section == "delivery" && key.name != "channels") ||
+            (key.section == "alerts" && key.name != "command" && key.name != "channel" &&
+             key.name != "to")) {
+            config.policy_settings.emplace_back(
+                std::string(key.section) + "." + std::string(key.name),
+                default_setting(key.section, key.name));
+        }
+    }
 
     ProviderConfig file;
     file.name = "file";
@@ -650,6 +791,11 @@ EnvLookup process_env() {
 const Setting* ProviderConfig::find(std::string_view key) const {
     auto it = options.find(std::string(key));
     return it == options.end() ? nullptr : &it->second;
+}
+
+const DeliveryPolicy& Config::delivery_for(std::string_view channel) const {
+    auto it = channel_delivery.find(std::string(channel));
+    return it == channel_delivery.end() ? delivery : it->second;
 }
 
 const ChannelRoute* Config::route(std::string_view channel) const {

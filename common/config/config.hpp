@@ -48,6 +48,28 @@ struct ChannelRoute {
 
 enum class Durability { full, normal };
 
+// Retry, give-up, lane concurrency and circuit-breaker policy (section `delivery`, and
+// `delivery.channels.<channel>` overrides).
+struct DeliveryPolicy {
+    Millis retry_base{30'000};
+    Millis retry_cap{3'600'000};
+    int jitter_percent = 20;
+    int max_attempts = 12;
+    Millis max_age{24LL * 3'600'000};
+    int concurrency = 4;
+    int breaker_failures = 5;
+    Millis breaker_base{30'000};
+    Millis breaker_cap{3'600'000};
+};
+
+// Where alerts go (section `alerts`). Both routes may be set; neither means log only.
+struct AlertRoute {
+    std::vector<std::string> command; // run with the alert JSON on stdin
+    std::string channel;              // with `to`: enqueue an alert notification
+    std::string to;
+    Millis min_interval{300'000};
+};
+
 struct Config {
     std::string source_file; // the config file read, or empty when none exists
 
@@ -64,6 +86,17 @@ struct Config {
     Millis poll_interval{5000};
     Setting daemon_batch; // rows claimed per dispatch pass
     int batch = 64;
+    Millis lease{300'000};
+    Millis shutdown_grace{10'000};
+
+    DeliveryPolicy delivery;                                // defaults for every channel
+    std::map<std::string, DeliveryPolicy> channel_delivery; // complete per-channel policies
+    AlertRoute alerts;
+    // daemon.lease/shutdown_grace, delivery.* and alerts.* as shown by describe(), in order.
+    std::vector<std::pair<std::string, Setting>> policy_settings;
+
+    // The policy of `channel`: its override, else `delivery`.
+    const DeliveryPolicy& delivery_for(std::string_view channel) const;
 
     std::string data_dir; // $XDG_DATA_HOME/notify or ~/.local/share/notify
 

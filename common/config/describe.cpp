@@ -35,6 +35,11 @@ std::vector<ShownSetting> describe(const Config& config) {
     add("daemon.listen", config.daemon_listen);
     add("daemon.poll_interval", config.daemon_poll_interval);
     add("daemon.batch", config.daemon_batch);
+    for (const auto& [key, setting] : config.policy_settings) {
+        if (key.rfind("daemon.", 0) == 0) {
+            add(key, setting);
+        }
+    }
 
     for (const auto& [name, provider] : config.providers) {
         const std::string prefix = "providers." + name + ".";
@@ -64,6 +69,11 @@ std::vector<ShownSetting> describe(const Config& config) {
             value += (i > 0 ? ", " : "") + route.providers[i];
         }
         out.push_back(ShownSetting{"channels." + route.channel, value + "]", route.origin});
+    }
+    for (const auto& [key, setting] : config.policy_settings) {
+        if (key.rfind("daemon.", 0) != 0) {
+            add(key, setting);
+        }
     }
     return out;
 }

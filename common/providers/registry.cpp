@@ -139,9 +139,10 @@ void validate(const config::Config& config) {
         if (provider.type == "log") {
             if (const auto* level = provider.find("level")) {
                 if (level->value != "info" && level->value != "warn" && level->value != "error") {
+                    std::string shown = level->secret ? "********" : "\"" + level->value + "\"";
                     throw Error(Exit::config, where(level->origin) + "providers." + name +
-                                                  ".level: \"" + level->value +
-                                                  "\" is not one of info, warn, error");
+                                                  ".level: " + shown +
+                                                  " is not one of info, warn, error");
                 }
             }
         }

@@ -224,14 +224,14 @@ TEST(ConfigShape, UnknownTopLevelKeySuggestsTheSection) {
     const Error e = error_from("store:\n  path: /a.db\nstor:\n  path: /b.db\n");
     EXPECT_STREQ(e.what(),
                  "/cfg/config.yaml:3: unknown key \"stor\" at top level (did you mean \"store\"?)");
-    EXPECT_EQ(e.hint(), "known sections: store, templates, daemon, providers, channels");
+    EXPECT_EQ(e.hint(), "known sections: store, templates, daemon, providers, channels, delivery, alerts");
 }
 
 TEST(ConfigShape, UnknownKeyInDaemonSuggestsTheKey) {
     const Error e = error_from("daemon:\n  listen: ''\n  pol_interval: 5s\n");
     EXPECT_STREQ(e.what(), "/cfg/config.yaml:3: unknown key \"pol_interval\" in daemon (did you "
                            "mean \"poll_interval\"?)");
-    EXPECT_EQ(e.hint(), "known keys in daemon: listen, poll_interval, batch");
+    EXPECT_EQ(e.hint(), "known keys in daemon: listen, poll_interval, batch, lease, shutdown_grace");
 }
 
 TEST(ConfigShape, UnknownKeyWithoutACloseMatchHasNoSuggestion) {
@@ -768,9 +768,9 @@ TEST(ConfigDescribe, DefaultsInStableOrder) {
     EXPECT_EQ(keys,
               (std::vector<std::string>{
                   "store.path", "store.durability", "store.busy_timeout", "templates.dir",
-                  "daemon.listen", "daemon.poll_interval", "daemon.batch", "providers.file.type",
+                  "daemon.listen", "daemon.poll_interval", "daemon.batch", "daemon.lease", "daemon.shutdown_grace", "providers.file.type",
                   "providers.file.path", "providers.log.type", "channels.email", "channels.sms",
-                  "channels.push", "channels.webhook", "channels.slack"}));
+                  "channels.push", "channels.webhook", "channels.slack", "delivery.retry_base", "delivery.retry_cap", "delivery.jitter_percent", "delivery.max_attempts", "delivery.max_age", "delivery.concurrency", "delivery.breaker_failures", "delivery.breaker_base", "delivery.breaker_cap", "alerts.min_interval"}));
     EXPECT_EQ(shown(lines, "channels.email")->value, "[file]");
     EXPECT_EQ(shown(lines, "daemon.batch")->value, "64");
 }
@@ -806,6 +806,8 @@ channels:
         "daemon.listen=127.0.0.1:9464 @/cfg/config.yaml:2",
         "daemon.poll_interval=5s @default",
         "daemon.batch=64 @default",
+        "daemon.lease=5m @default",
+        "daemon.shutdown_grace=10s @default",
         "providers.file.type=file @default",
         "providers.file.path=/h/.local/share/notify/delivered.jsonl @default",
         "providers.log.type=log @default",
@@ -819,6 +821,16 @@ channels:
         "providers.script.timeout=10s @/cfg/config.yaml:6",
         "channels.pager=[script, mail] @/cfg/config.yaml:15",
         "channels.email=[mail] @/cfg/config.yaml:16",
+        "delivery.retry_base=30s @default",
+        "delivery.retry_cap=1h @default",
+        "delivery.jitter_percent=20 @default",
+        "delivery.max_attempts=12 @default",
+        "delivery.max_age=24h @default",
+        "delivery.concurrency=4 @default",
+        "delivery.breaker_failures=5 @default",
+        "delivery.breaker_base=30s @default",
+        "delivery.breaker_cap=1h @default",
+        "alerts.min_interval=5m @default",
     };
     EXPECT_EQ(rows, expected);
 }
@@ -975,3 +987,75 @@ TEST_F(ConfigSearch, PathsInTheFileAreRelativeToItsDirectory) {
 
 } // namespace
 } // namespace notify::config
+
+namespace {
+
+notify::config::Config load_policy_yaml(const std::string& yaml) {
+    notify::config::LoadOptions options;
+    options.env = [](std::string_view name) -> std::optional<std::string> {
+        if (name == "HOME") {
+            return std::string("/h");
+        }
+        return std::nullopt;
+    };
+    return notify::config::load_text(yaml, "/cfg/config.yaml", options);
+}
+
+} // namespace
+
+TEST(ConfigDelivery, DefaultsMatchTheQueueAnchors) {
+    auto c = load_policy_yaml("");
+    EXPECT_EQ(c.delivery.retry_base, notify::Millis{30'000});
+    EXPECT_EQ(c.delivery.retry_cap, notify::Millis{3'600'000});
+    EXPECT_EQ(c.delivery.jitter_percent, 20);
+    EXPECT_EQ(c.delivery.max_attempts, 12);
+    EXPECT_EQ(c.delivery.max_age, notify::Millis{24LL * 3'600'000});
+    EXPECT_EQ(c.delivery.concurrency, 4);
+    EXPECT_EQ(c.lease, notify::Millis{300'000});
+    EXPECT_TRUE(c.alerts.command.empty());
+}
+
+TEST(ConfigDelivery, ChannelOverridesInheritTheRest) {
+    auto c = load_policy_yaml("delivery:\n  max_attempts: 5\n  channels:\n    sms:\n"
+                              "      concurrency: 2\n");
+    EXPECT_EQ(c.delivery_for("email").max_attempts, 5);
+    EXPECT_EQ(c.delivery_for("email").concurrency, 4);
+    EXPECT_EQ(c.delivery_for("sms").max_attempts, 5);
+    EXPECT_EQ(c.delivery_for("sms").concurrency, 2);
+}
+
+TEST(ConfigDelivery, BadValuesSayWhere) {
+    try {
+        load_policy_yaml("delivery:\n  jitter_percent: 150\n");
+        FAIL() << "no error";
+    } catch (const notify::Error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "/cfg/config.yaml:2: delivery.jitter_percent: \"150\" is not an integer "
+                  "between 0 and 100");
+    }
+    try {
+        load_policy_yaml("delivery:\n  channels:\n    pager:\n      max_attempts: 2\n");
+        FAIL() << "no error";
+    } catch (const notify::Error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "/cfg/config.yaml:3: delivery.channels: unknown channel \"pager\" (not in "
+                  "channels)");
+    }
+    try {
+        load_policy_yaml("delivery:\n  max_atempts: 2\n");
+        FAIL() << "no error";
+    } catch (const notify::Error& e) {
+        EXPECT_EQ(std::string(e.what()), "/cfg/config.yaml:2: unknown key \"max_atempts\" in "
+                                         "delivery (did you mean \"max_attempts\"?)");
+    }
+}
+
+TEST(ConfigAlerts, RouteNeedsBothChannelAndTo) {
+    auto c = load_policy_yaml("alerts:\n  command: [/bin/true, x]\n  channel: email\n"
+                              "  to: ops@example.com\n  min_interval: 1m\n");
+    EXPECT_EQ(c.alerts.command, (std::vector<std::string>{"/bin/true", "x"}));
+    EXPECT_EQ(c.alerts.to, "ops@example.com");
+    EXPECT_EQ(c.alerts.min_interval, notify::Millis{60'000});
+    EXPECT_THROW(load_policy_yaml("alerts:\n  channel: email\n"), notify::Error);
+    EXPECT_THROW(load_policy_yaml("alerts:\n  command: /bin/true\n"), notify::Error);
+}
