@@ -16,8 +16,8 @@ std::int64_t parse_id(const std::string& text, const std::string& where) {
     const char* end = text.data() + text.size();
     auto [ptr, ec] = std::from_chars(text.data(), end, id);
     if (text.empty() || ec != std::errc() || ptr != end || id <= 0) {
-        throw Error(Exit::usage, "invalid id \"" + text + "\"" + where +
-                                     ": expected a positive integer");
+        throw Error(Exit::usage,
+                    "invalid id \"" + text + "\"" + where + ": expected a positive integer");
     }
     return id;
 }

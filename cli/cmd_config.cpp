@@ -1,6 +1,7 @@
 // notify config check | show: validate the configuration, or print every value and its origin.
-#include <CLI/CLI.hpp>
 #include <ostream>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
@@ -14,8 +15,8 @@ void add_config_command(CLI::App& app, Context& ctx) {
     check->callback([&ctx] {
         ctx.action = [&ctx] {
             const config::Config& config = ctx.config(); // loads and validates, or throws
-            std::string source =
-                config.source_file.empty() ? "built-in defaults (no config file)" : config.source_file;
+            std::string source = config.source_file.empty() ? "built-in defaults (no config file)"
+                                                            : config.source_file;
             if (ctx.globals.json) {
                 print_json(ctx.out, {{"ok", true}, {"source", source}});
             } else {

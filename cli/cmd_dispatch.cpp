@@ -1,7 +1,8 @@
 // notify dispatch --once: one dispatch pass in the foreground, for cron-only setups.
-#include <CLI/CLI.hpp>
 #include <memory>
 #include <ostream>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
@@ -14,10 +15,12 @@ namespace notify::cli {
 void add_dispatch_command(CLI::App& app, Context& ctx) {
     auto once = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("dispatch", "Send what is due now, then exit (--once)");
-    cmd->add_flag("--once", *once, "One pass over what is due (required; notifyd runs "
-                                   "continuously)");
-    cmd->footer("Prints 'scheduled N claimed N sent N retrying N dead N rescued N expired N'.\nExample "
-                "crontab line:\n  * * * * * notify dispatch --once");
+    cmd->add_flag("--once", *once,
+                  "One pass over what is due (required; notifyd runs "
+                  "continuously)");
+    cmd->footer(
+        "Prints 'scheduled N claimed N sent N retrying N dead N rescued N expired N'.\nExample "
+        "crontab line:\n  * * * * * notify dispatch --once");
     cmd->callback([&ctx, once] {
         ctx.action = [&ctx, once] {
             if (!*once) {
@@ -44,9 +47,9 @@ void add_dispatch_command(CLI::App& app, Context& ctx) {
                                      {"rescued", r.rescued},
                                      {"expired", r.expired}});
             } else {
-                ctx.out << "scheduled " << r.scheduled << " claimed " << r.claimed << " sent " << r.sent << " retrying "
-                        << r.retrying << " dead " << r.dead << " rescued " << r.rescued
-                        << " expired " << r.expired << '\n';
+                ctx.out << "scheduled " << r.scheduled << " claimed " << r.claimed << " sent "
+                        << r.sent << " retrying " << r.retrying << " dead " << r.dead << " rescued "
+                        << r.rescued << " expired " << r.expired << '\n';
             }
         };
     });

@@ -1,7 +1,8 @@
 // notify ls: list notifications, filtered.
-#include <CLI/CLI.hpp>
 #include <memory>
 #include <ostream>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"

@@ -1,7 +1,8 @@
 // notify cancel | retry | hold | release: operator verbs on ids, all-or-nothing.
-#include <CLI/CLI.hpp>
 #include <memory>
 #include <ostream>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
@@ -19,9 +20,10 @@ void add_verb(CLI::App& app, Context& ctx, const char* name, const char* summary
     cmd->add_option("id", *ids, "Notification id(s); - reads ids from stdin")
         ->required()
         ->type_name("ID");
-    cmd->footer(std::string("All or nothing: if any id is missing or in the wrong state, nothing "
-                            "changes (exit 1).\nExample:\n  notify ls --status retrying | notify ") +
-                name + " -");
+    cmd->footer(
+        std::string("All or nothing: if any id is missing or in the wrong state, nothing "
+                    "changes (exit 1).\nExample:\n  notify ls --status retrying | notify ") +
+        name + " -");
     cmd->callback([&ctx, ids, verb] {
         ctx.action = [&ctx, ids, verb] {
             auto wanted = parse_ids(*ids, ctx.in);
@@ -39,8 +41,7 @@ void add_verb(CLI::App& app, Context& ctx, const char* name, const char* summary
                     ctx.err << "notify: " << problems[i] << '\n';
                 }
                 throw Error(Exit::no_match, problems.back(),
-                            problems.size() > 1 || wanted.size() > 1 ? "nothing was changed"
-                                                                     : "");
+                            problems.size() > 1 || wanted.size() > 1 ? "nothing was changed" : "");
             }
             ctx.poke_dispatcher();
             if (ctx.globals.json) {

@@ -1,7 +1,8 @@
 // notify preview: render what the provider would be sent, without touching the store.
-#include <CLI/CLI.hpp>
 #include <memory>
 #include <ostream>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
@@ -47,8 +48,8 @@ void add_preview_command(CLI::App& app, Context& ctx) {
                                      {"type", type},
                                      {"payload", payload}});
                 } else {
-                    ctx.out << "# " << row.channel << " to " << row.to << " via " << name
-                            << " (" << type << ")\n"
+                    ctx.out << "# " << row.channel << " to " << row.to << " via " << name << " ("
+                            << type << ")\n"
                             << payload << '\n';
                 }
             }

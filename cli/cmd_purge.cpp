@@ -1,7 +1,8 @@
 // notify purge: delete finished notifications older than a duration.
-#include <CLI/CLI.hpp>
 #include <memory>
 #include <ostream>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"

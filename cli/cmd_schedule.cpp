@@ -1,8 +1,9 @@
 // notify schedule add | ls | rm | pause | resume | next: cron schedules that enqueue a
 // notification at each slot.
-#include <CLI/CLI.hpp>
 #include <memory>
 #include <ostream>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
@@ -48,8 +49,8 @@ schedule::Zone zone_or_throw(const std::optional<std::string>& name) {
 void check_name(const std::string& name) {
     bool ok = !name.empty() && name.size() <= 128;
     for (char c : name) {
-        ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-                    c == '.');
+        ok =
+            ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
     }
     if (!ok) {
         throw Error(Exit::usage, "invalid schedule name \"" + name +
@@ -78,9 +79,8 @@ nlohmann::ordered_json schedule_json(const store::Schedule& sc) {
     j["catch_up"] = sc.catch_up;
     j["next_at"] = sc.next_at ? nlohmann::ordered_json(schedule::format_rfc3339(*sc.next_at))
                               : nlohmann::ordered_json(nullptr);
-    j["last_slot"] = sc.last_slot
-                         ? nlohmann::ordered_json(schedule::format_rfc3339(*sc.last_slot))
-                         : nlohmann::ordered_json(nullptr);
+    j["last_slot"] = sc.last_slot ? nlohmann::ordered_json(schedule::format_rfc3339(*sc.last_slot))
+                                  : nlohmann::ordered_json(nullptr);
     j["created_at"] = schedule::format_rfc3339(sc.created_at);
     j["content"] = nlohmann::ordered_json::parse(sc.content_json, nullptr, false);
     return j;
@@ -158,8 +158,8 @@ void add_ls(CLI::App& group, Context& ctx) {
             } else {
                 for (const auto& sc : all) {
                     ctx.out << sc.name << '\t' << (sc.paused ? "paused" : "active") << '\t'
-                            << sc.cron << '\t' << sc.tz << '\t' << time_or_dash(sc.next_at)
-                            << '\t' << time_or_dash(sc.last_slot) << '\t' << sc.catch_up << '\n';
+                            << sc.cron << '\t' << sc.tz << '\t' << time_or_dash(sc.next_at) << '\t'
+                            << time_or_dash(sc.last_slot) << '\t' << sc.catch_up << '\n';
                 }
             }
             if (all.empty()) {
@@ -270,7 +270,8 @@ void add_next(CLI::App& group, Context& ctx) {
 } // namespace
 
 void add_schedule_command(CLI::App& app, Context& ctx) {
-    auto* group = app.add_subcommand("schedule", "Cron schedules: add, ls, rm, pause, resume, next");
+    auto* group =
+        app.add_subcommand("schedule", "Cron schedules: add, ls, rm, pause, resume, next");
     group->require_subcommand(1);
     add_add(*group, ctx);
     add_ls(*group, ctx);

@@ -1,7 +1,8 @@
 // notify show: one notification with every attempt and event.
-#include <CLI/CLI.hpp>
 #include <memory>
 #include <ostream>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
@@ -17,7 +18,9 @@ void print_field(std::ostream& out, const char* name, const std::string& value) 
     out << name << ": " << value << '\n';
 }
 
-std::string or_dash(const std::optional<std::string>& v) { return v ? *v : "-"; }
+std::string or_dash(const std::optional<std::string>& v) {
+    return v ? *v : "-";
+}
 
 void print_detail(std::ostream& out, const model::NotificationDetail& d) {
     const auto& n = d.notification;
@@ -55,8 +58,7 @@ void print_detail(std::ostream& out, const model::NotificationDetail& d) {
     }
     out << "events:\n";
     for (const auto& e : d.events) {
-        out << "  " << schedule::format_rfc3339(e.at) << '\t' << e.type << '\t' << e.detail
-            << '\n';
+        out << "  " << schedule::format_rfc3339(e.at) << '\t' << e.type << '\t' << e.detail << '\n';
     }
 }
 

@@ -1,7 +1,8 @@
 // notify stats: counts by status and channel, due now, oldest due age.
-#include <CLI/CLI.hpp>
 #include <memory>
 #include <ostream>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
@@ -49,8 +50,8 @@ void add_stats_command(CLI::App& app, Context& ctx) {
             }
             for (const auto& [channel, counts] : s.by_channel) {
                 for (const auto& [st, count] : counts) {
-                    ctx.out << "channel " << channel << ' ' << model::to_string(st) << ' '
-                            << count << '\n';
+                    ctx.out << "channel " << channel << ' ' << model::to_string(st) << ' ' << count
+                            << '\n';
                 }
             }
             ctx.out << "total " << s.total << '\n';

@@ -1,7 +1,7 @@
 // notify: the command-line toolkit.
-#include <unistd.h>
-
 #include <iostream>
+
+#include <unistd.h>
 
 #include "cli/run.hpp"
 

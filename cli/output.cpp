@@ -95,7 +95,9 @@ std::string plain_line(const model::Notification& n) {
     return line;
 }
 
-std::string plain_header() { return "ID\tSTATUS\tCHANNEL\tTO\tDUE\tATTEMPTS\tLAST_ERROR"; }
+std::string plain_header() {
+    return "ID\tSTATUS\tCHANNEL\tTO\tDUE\tATTEMPTS\tLAST_ERROR";
+}
 
 void print_rows(std::ostream& out, const std::vector<model::Notification>& rows, bool tty) {
     if (!tty) {

@@ -1,8 +1,9 @@
 // notify's entry point: the CLI11 app, the command table, and the one place errors are caught.
 #include "cli/run.hpp"
 
-#include <CLI/CLI.hpp>
 #include <iostream>
+
+#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -87,12 +88,14 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
     CLI::App app(k_description, "notify");
     try {
         app.set_version_flag("--version", std::string("notify ") + NOTIFY_VERSION);
-        app.add_option("--config", ctx.globals.config_path, "Config file (else $NOTIFY_CONFIG, "
-                                                            "~/.config/notify/config.yaml, "
-                                                            "/etc/notify/config.yaml)")
+        app.add_option("--config", ctx.globals.config_path,
+                       "Config file (else $NOTIFY_CONFIG, "
+                       "~/.config/notify/config.yaml, "
+                       "/etc/notify/config.yaml)")
             ->type_name("PATH");
-        app.add_option("--db", ctx.globals.db_path, "Store file (else $NOTIFY_DB, store.path, "
-                                                    "~/.local/share/notify/notify.db)")
+        app.add_option("--db", ctx.globals.db_path,
+                       "Store file (else $NOTIFY_DB, store.path, "
+                       "~/.local/share/notify/notify.db)")
             ->type_name("PATH");
         app.add_flag("--json", ctx.globals.json, "Machine-readable JSON output");
         app.add_flag("-v,--verbose", ctx.globals.verbose, "More log output on stderr (-vv debug)");

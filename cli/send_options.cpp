@@ -1,12 +1,13 @@
 // Validation of send/preview options into store rows.
 #include "cli/send_options.hpp"
 
-#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <nlohmann/json.hpp>
 #include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "common/audience/recipient_check.hpp"
 #include "common/error.hpp"
@@ -27,10 +28,8 @@ void add_send_options(CLI::App& cmd, SendOptions& o) {
         ->type_name("NAME");
     cmd.add_option("--data", o.data_pairs, "Template data KEY=VALUE (repeatable)")
         ->type_name("KEY=VALUE");
-    cmd.add_option("--data-json", o.data_json, "Template data as a JSON object")
-        ->type_name("JSON");
-    cmd.add_option("--data-file", o.data_file, "Template data from a JSON file")
-        ->type_name("PATH");
+    cmd.add_option("--data-json", o.data_json, "Template data as a JSON object")->type_name("JSON");
+    cmd.add_option("--data-file", o.data_file, "Template data from a JSON file")->type_name("PATH");
     cmd.add_option("--subject", o.subject, "Subject (e-mail)")->type_name("TEXT");
     cmd.add_option("--title", o.title, "Title (push)")->type_name("TEXT");
     cmd.add_option("--body", o.body, "Body text; '-' reads it from stdin")->type_name("TEXT");
@@ -121,8 +120,9 @@ SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now
                         "--user without --to needs the user directory, not in this build yet",
                         "give --to ADDRESS and --channel CHANNEL (--user is then recorded)");
         }
-        throw Error(Exit::usage, "missing --to ADDRESS", "e.g. notify send --to ops@example.com "
-                                                         "--channel email --body 'disk full'");
+        throw Error(Exit::usage, "missing --to ADDRESS",
+                    "e.g. notify send --to ops@example.com "
+                    "--channel email --body 'disk full'");
     }
     if (!o.channel) {
         throw Error(Exit::usage, "missing --channel CHANNEL (email, sms, push, webhook, ...)");

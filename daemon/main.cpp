@@ -3,4 +3,6 @@
 
 #include "daemon/run.hpp"
 
-int main(int argc, char** argv) { return notify::daemon::run(argc, argv, std::cout, std::cerr); }
+int main(int argc, char** argv) {
+    return notify::daemon::run(argc, argv, std::cout, std::cerr);
+}

@@ -1,13 +1,14 @@
 // notifyd: load config, open the store, and run dispatch passes until SIGTERM/SIGINT.
 #include "daemon/run.hpp"
 
-#include <unistd.h>
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
-#include <iostream>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "cli/context.hpp"
 #include "common/config/config.hpp"
@@ -16,6 +17,7 @@
 #include "common/dispatch/wakeup.hpp"
 #include "common/error.hpp"
 #include "common/providers/registry.hpp"
+#include "common/schedule/duration.hpp"
 #include "daemon/signals.hpp"
 
 namespace notify::daemon {
@@ -60,19 +62,23 @@ int serve(const Options& o) {
                  config.source_file.empty() ? "built-in defaults" : config.source_file, owner);
     // We hold the lock: anything still `sending` belongs to a dispatcher that died.
     if (int rescued = store->rescue(clock.now(), owner); rescued > 0) {
-        spdlog::warn("rescued {} notification(s) left in flight by a previous dispatcher",
-                     rescued);
+        spdlog::warn("rescued {} notification(s) left in flight by a previous dispatcher", rescued);
     }
 
     auto make_options = [&](const config::Config& c) {
         dispatch::DispatchOptions options;
         options.owner = owner;
         options.batch = c.batch;
-        options.should_stop = [] { return flags.stop.load(); };
         return options;
     };
-    auto dispatcher = std::make_unique<dispatch::Dispatcher>(*store, config, clock,
-                                                             make_options(config));
+    auto dispatcher =
+        std::make_unique<dispatch::Dispatcher>(*store, config, clock, make_options(config));
+    if (o.once) {
+        dispatch::PassReport r = dispatcher->run_until_idle();
+        spdlog::info("once: scheduled {} claimed {} sent {} retrying {} dead {} deferred {}",
+                     r.scheduled, r.claimed, r.sent, r.retrying, r.dead, r.deferred);
+        return 0;
+    }
     while (!flags.stop.load()) {
         if (flags.reload.exchange(false)) {
             try {
@@ -82,6 +88,8 @@ int serve(const Options& o) {
                                  fresh.store_path.value, config.store_path.value);
                     fresh.store_path = config.store_path;
                 }
+                // Let the old dispatcher finish what it holds before switching.
+                dispatcher->drain(config.shutdown_grace);
                 dispatcher.reset();
                 config = std::move(fresh);
                 dispatcher = std::make_unique<dispatch::Dispatcher>(*store, config, clock,
@@ -93,33 +101,42 @@ int serve(const Options& o) {
         }
         bool idle = true;
         try {
-            dispatch::PassReport r = dispatcher->run_until_idle();
-            idle = r.claimed == 0 && r.rescued == 0 && r.expired == 0 && r.scheduled == 0;
-            if (r.claimed > 0 || r.rescued > 0 || r.expired > 0) {
-                spdlog::debug("pass: claimed {} sent {} retrying {} dead {} rescued {} expired {}",
-                              r.claimed, r.sent, r.retrying, r.dead, r.rescued, r.expired);
-            }
+            dispatch::PassReport r = dispatcher->turn();
+            idle = r.claimed == 0 && r.rescued == 0 && r.expired == 0 && r.scheduled == 0 &&
+                   r.sent + r.retrying + r.dead + r.deferred == 0;
         } catch (const Error& e) {
             if (e.code() != Exit::tempfail) {
                 throw;
             }
             spdlog::warn("store busy, will retry: {}", e.what());
         }
-        if (o.once || flags.stop.load()) {
+        if (flags.stop.load()) {
             break;
         }
-        // Sleep until the next due row or lease expiry, at most the safety poll interval.
+        // Sleep until the next due row, lease expiry or schedule slot (at most the safety poll
+        // interval), a send finishing, a poke from `notify send`, or a signal.
         Millis sleep = config.poll_interval;
-        if (auto next = store->next_wakeup()) {
+        if (auto next = dispatcher->next_wakeup()) {
             sleep = std::clamp(*next - clock.now(), Millis{0}, config.poll_interval);
         }
         if (sleep <= Millis{0} && idle) {
-            sleep = Millis{50}; // something is due but nothing could be done: do not spin
+            sleep = Millis{50}; // due but nothing could be done now (lanes full): do not spin
         }
         if (sleep > Millis{0}) {
-            wait_for_signal(static_cast<int>(sleep.count()), wakeup.fd());
+            wait_for_signal(static_cast<int>(sleep.count()), wakeup.fd(),
+                            dispatcher->completion_fd());
             wakeup.drain();
         }
+    }
+    spdlog::info("stopping: waiting up to {} for {} send(s) in flight",
+                 schedule::format_duration(config.shutdown_grace), dispatcher->in_flight());
+    dispatch::PassReport r = dispatcher->drain(config.shutdown_grace);
+    if (dispatcher->in_flight() > 0 || r.deferred > 0) {
+        // Sends still running hold provider objects: leave without destroying them. Their rows
+        // are already given back to the store.
+        spdlog::info("stopped ({} released)", r.deferred);
+        spdlog::shutdown();
+        std::_Exit(0);
     }
     spdlog::info("stopping");
     return 0;

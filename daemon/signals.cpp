@@ -1,12 +1,12 @@
 // Self-pipe signal handling.
 #include "daemon/signals.hpp"
 
+#include <cerrno>
+#include <csignal>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <csignal>
 
 namespace notify::daemon {
 
@@ -46,9 +46,9 @@ void install_signal_handlers(SignalFlags& flags) {
     std::signal(SIGPIPE, SIG_IGN);
 }
 
-void wait_for_signal(int timeout_ms, int extra_fd) {
-    pollfd fds[2] = {{g_pipe[0], POLLIN, 0}, {extra_fd, POLLIN, 0}};
-    ::poll(fds, 2, timeout_ms); // negative fds are ignored by poll
+void wait_for_signal(int timeout_ms, int fd1, int fd2) {
+    pollfd fds[3] = {{g_pipe[0], POLLIN, 0}, {fd1, POLLIN, 0}, {fd2, POLLIN, 0}};
+    ::poll(fds, 3, timeout_ms); // negative fds are ignored by poll
     if (g_pipe[0] < 0) {
         return;
     }

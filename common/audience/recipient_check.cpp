@@ -16,8 +16,8 @@ bool has_control(std::string_view s) {
 }
 
 Unexpected bad(std::string_view what, std::string_view to, std::string_view why) {
-    return Unexpected{"invalid " + std::string(what) + " \"" + std::string(to) + "\": " +
-                      std::string(why)};
+    return Unexpected{"invalid " + std::string(what) + " \"" + std::string(to) +
+                      "\": " + std::string(why)};
 }
 
 bool atext(char c) {
@@ -50,7 +50,8 @@ Expected<std::string> check_email(std::string_view to) {
     }
     for (char c : local) {
         if (c != '.' && !atext(c)) {
-            return bad(what, to, std::string("character '") + c + "' not allowed in the local part");
+            return bad(what, to,
+                       std::string("character '") + c + "' not allowed in the local part");
         }
     }
     if (domain.size() > 253) {

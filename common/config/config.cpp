@@ -353,8 +353,8 @@ class Parser {
         m_config.policy_settings.emplace_back(dotted, std::move(setting));
     }
 
-    int integer(const Entry& entry, const Setting& setting, const std::string& dotted, long long min,
-                long long max) const {
+    int integer(const Entry& entry, const Setting& setting, const std::string& dotted,
+                long long min, long long max) const {
         const std::string& text = setting.value;
         long long number = 0;
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
@@ -450,7 +450,8 @@ class Parser {
         if (m_config.alerts.channel.empty() != m_config.alerts.to.empty()) {
             fail(section.key_mark, "alerts: give both channel and to, or neither");
         }
-        if (!m_config.alerts.channel.empty() && m_config.route(m_config.alerts.channel) == nullptr) {
+        if (!m_config.alerts.channel.empty() &&
+            m_config.route(m_config.alerts.channel) == nullptr) {
             fail(section.key_mark, "alerts.channel: unknown channel " +
                                        in_quotes(m_config.alerts.channel) + " (not in channels)");
         }
@@ -633,9 +634,9 @@ Config defaults(const EnvLookup& env) {
         if ((key.section == "delivery" && key.name != "channels") ||
             (key.section == "alerts" && key.name != "command" && key.name != "channel" &&
              key.name != "to")) {
-            config.policy_settings.emplace_back(
-                std::string(key.section) + "." + std::string(key.name),
-                default_setting(key.section, key.name));
+            config.policy_settings.emplace_back(std::string(key.section) + "." +
+                                                    std::string(key.name),
+                                                default_setting(key.section, key.name));
         }
     }
 

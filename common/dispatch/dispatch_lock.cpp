@@ -1,13 +1,13 @@
 // flock-based single-dispatcher lock.
 #include "common/dispatch/dispatch_lock.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <string>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "common/error.hpp"
 

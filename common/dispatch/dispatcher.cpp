@@ -1,15 +1,52 @@
-// The dispatch pass.
+// The dispatcher's lanes, sends and recorded outcomes.
 #include "common/dispatch/dispatcher.hpp"
 
+#include <algorithm>
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
-#include "common/error.hpp"
 #include "common/dispatch/scheduler.hpp"
+#include "common/error.hpp"
+#include "common/policy/retry_policy.hpp"
 #include "common/providers/registry.hpp"
+#include "common/schedule/time_text.hpp"
 
 namespace notify::dispatch {
+
+namespace {
+
+constexpr Millis k_maintenance_interval{1000};
+
+policy::RetryPolicy retry_policy_of(const config::DeliveryPolicy& d) {
+    policy::RetryPolicy p;
+    p.base = d.retry_base;
+    p.cap = d.retry_cap;
+    p.jitter = d.jitter_percent / 100.0;
+    p.max_attempts = d.max_attempts;
+    p.max_age = d.max_age;
+    return p;
+}
+
+BreakerPolicy breaker_policy_of(const config::DeliveryPolicy& d) {
+    return {d.breaker_failures, d.breaker_base, d.breaker_cap};
+}
+
+} // namespace
+
+PassReport& PassReport::operator+=(const PassReport& o) {
+    rescued += o.rescued;
+    expired += o.expired;
+    claimed += o.claimed;
+    sent += o.sent;
+    retrying += o.retrying;
+    dead += o.dead;
+    deferred += o.deferred;
+    fenced += o.fenced;
+    scheduled += o.scheduled;
+    return *this;
+}
 
 std::string make_owner_id() {
     char host[256] = {};
@@ -25,47 +62,112 @@ std::string make_owner_id() {
 Dispatcher::Dispatcher(store::JobStore& store, const config::Config& config,
                        const schedule::Clock& clock, DispatchOptions options)
     : m_store(store), m_config(config), m_clock(clock), m_options(std::move(options)),
-      m_random(m_options.seed != 0 ? m_options.seed : std::random_device{}()) {}
-
-Dispatcher::~Dispatcher() = default;
-
-PassReport Dispatcher::run_until_idle(int max_batches) {
-    PassReport total;
-    SchedulerReport fired = fire_due_schedules(m_store, m_clock.now());
-    total.scheduled = fired.enqueued;
-    for (const auto& error : fired.errors) {
-        spdlog::error("{} (schedule paused)", error);
+      m_random(m_options.seed != 0 ? m_options.seed : std::random_device{}()),
+      m_alerts(config, store) {
+    int threads = 0;
+    Lane unrouted;
+    for (const auto& route : config.channels) {
+        Lane lane;
+        lane.channel = route.channel;
+        lane.concurrency = config.delivery_for(route.channel).concurrency;
+        threads += lane.concurrency;
+        m_lanes.push_back(lane);
+        unrouted.exclude.push_back(route.channel);
     }
-    for (int i = 0; i < max_batches; ++i) {
-        PassReport r = run_batch();
-        total.rescued += r.rescued;
-        total.expired += r.expired;
-        total.claimed += r.claimed;
-        total.sent += r.sent;
-        total.retrying += r.retrying;
-        total.dead += r.dead;
-        total.fenced += r.fenced;
-        if (r.claimed < m_options.batch || (m_options.should_stop && m_options.should_stop())) {
+    m_lanes.push_back(unrouted); // rows whose channel lost its route: fail them visibly
+    threads += 1;
+    m_pool = std::make_unique<SendPool>(threads);
+}
+
+Dispatcher::~Dispatcher() {
+    m_pool.reset();
+}
+
+int Dispatcher::completion_fd() const {
+    return m_pool->completion_fd();
+}
+
+int Dispatcher::in_flight() const {
+    return static_cast<int>(m_running.size());
+}
+
+PassReport Dispatcher::run_until_idle() {
+    PassReport total;
+    for (;;) {
+        PassReport r = turn();
+        total += r;
+        if (m_running.empty() && r.claimed == 0 && r.scheduled == 0) {
             break;
+        }
+        if (m_options.should_stop && m_options.should_stop()) {
+            total += drain(m_config.shutdown_grace);
+            break;
+        }
+        if (!m_running.empty()) {
+            pollfd fd{completion_fd(), POLLIN, 0};
+            ::poll(&fd, 1, 200);
         }
     }
     return total;
 }
 
-PassReport Dispatcher::run_batch() {
-    PassReport report;
+PassReport Dispatcher::turn() {
+    PassReport report = record_finished();
     TimePoint now = m_clock.now();
-    report.rescued = m_store.rescue(now, std::nullopt);
-    report.expired = m_store.expire(now);
-    auto claims = m_store.claim(m_options.owner, m_options.batch, m_options.lease, now);
-    report.claimed = static_cast<int>(claims.size());
-    for (const auto& claim : claims) {
-        deliver(claim, report);
+    if (now >= m_next_maintenance) {
+        maintain(now, report);
+        m_next_maintenance = now + k_maintenance_interval;
+    }
+    if (!m_draining) {
+        fill_lanes(now, report);
     }
     return report;
 }
 
+void Dispatcher::maintain(TimePoint now, PassReport& report) {
+    SchedulerReport fired = fire_due_schedules(m_store, now);
+    report.scheduled += fired.enqueued;
+    for (const auto& error : fired.errors) {
+        spdlog::error("{} (schedule paused)", error);
+    }
+    report.rescued += m_store.rescue(now, std::nullopt);
+    report.expired += m_store.expire(now);
+}
+
+void Dispatcher::fill_lanes(TimePoint now, PassReport& report) {
+    for (std::size_t i = 0; i < m_lanes.size(); ++i) {
+        Lane& lane = m_lanes[i];
+        int free = lane.concurrency - lane.in_flight;
+        if (free <= 0) {
+            continue;
+        }
+        store::ClaimFilter filter;
+        filter.channel = lane.channel;
+        filter.exclude_channels = lane.exclude;
+        // High priority may take every free slot; normal and low leave one free for it, so
+        // a flood of them cannot starve an urgent notification.
+        filter.high_only = true;
+        auto claims = m_store.claim(m_options.owner, std::min(free, m_options.batch),
+                                    m_config.lease, now, filter);
+        int others = free - static_cast<int>(claims.size()) - (lane.concurrency > 1 ? 1 : 0);
+        if (others > 0) {
+            filter.high_only = false;
+            auto more = m_store.claim(m_options.owner, std::min(others, m_options.batch),
+                                      m_config.lease, now, filter);
+            claims.insert(claims.end(), more.begin(), more.end());
+        }
+        for (auto& claim : claims) {
+            ++report.claimed;
+            ++lane.in_flight;
+            std::int64_t id = claim.notification.id;
+            m_running.emplace(id, claim);
+            m_pool->submit([this, claim, i, now] { send_one(claim, i, now); });
+        }
+    }
+}
+
 providers::Provider* Dispatcher::provider(const std::string& name, std::string& error) {
+    std::lock_guard lock(m_providers_mutex);
     auto it = m_providers.find(name);
     if (it != m_providers.end()) {
         return it->second.get();
@@ -81,81 +183,216 @@ providers::Provider* Dispatcher::provider(const std::string& name, std::string& 
     }
 }
 
-void Dispatcher::deliver(const store::Claim& claim, PassReport& report) {
+// Runs on a pool thread: tries the route's providers in order, skipping paused ones.
+void Dispatcher::send_one(const store::Claim& claim, std::size_t lane, TimePoint started) {
+    Finished f;
+    f.claim = claim;
+    f.lane = lane;
+    f.started_at = started;
     const model::Notification& n = claim.notification;
     providers::Message message = providers::message_from(n);
-    store::Completion completion;
-    completion.id = n.id;
-    completion.owner = claim.owner;
-    completion.attempt = n.attempts;
-    completion.started_at = m_clock.now();
-
-    providers::SendResult last = providers::SendResult::failed(
-        providers::FailureKind::transient, "no provider is configured for channel " + n.channel);
-    std::string last_provider = "-";
     const config::ChannelRoute* route = m_config.route(n.channel);
+    const config::DeliveryPolicy& policy = m_config.delivery_for(n.channel);
+    bool any_tried = false;
+    std::optional<TimePoint> earliest_reopen;
     if (route != nullptr) {
         for (const std::string& name : route->providers) {
-            if (!last.ok && last_provider != "-") {
-                completion.failed_tries.push_back(
-                    {last_provider, std::string(providers::to_string(last.kind)), last.detail});
-            }
-            last_provider = name;
-            std::string error;
-            providers::Provider* p = provider(name, error);
-            if (p == nullptr) {
-                last = providers::SendResult::failed(providers::FailureKind::auth, error);
+            TimePoint now = m_clock.now();
+            if (auto until = m_breaker.paused_until(name, now)) {
+                earliest_reopen = earliest_reopen ? std::min(*earliest_reopen, *until) : *until;
                 continue;
             }
-            last = p->send(message);
-            if (last.ok || last.kind == providers::FailureKind::permanent ||
-                last.kind == providers::FailureKind::invalid_recipient) {
-                break; // delivered, or no other provider would do better
+            any_tried = true;
+            std::string error;
+            providers::Provider* p = provider(name, error);
+            providers::SendResult result =
+                p == nullptr ? providers::SendResult::failed(providers::FailureKind::auth, error)
+                             : p->send(message);
+            f.tries.push_back({name, result});
+            if (result.ok) {
+                m_breaker.record_success(name);
+                break;
+            }
+            if (m_breaker.record_failure(name, result.kind, result.detail, m_clock.now(),
+                                         breaker_policy_of(policy))) {
+                spdlog::warn("provider {} paused: {}", name, result.detail);
+            }
+            if (result.kind == providers::FailureKind::permanent ||
+                result.kind == providers::FailureKind::invalid_recipient) {
+                break; // another provider would not do better
             }
         }
-    }
-    completion.finished_at = m_clock.now();
-    completion.provider = last_provider;
-    completion.detail = last.detail;
-    if (last.ok) {
-        completion.outcome = store::Outcome::sent;
-        completion.attempt_class = "sent";
     } else {
-        completion.attempt_class = std::string(providers::to_string(last.kind));
-        std::uniform_real_distribution<double> unit(0.0, 1.0);
-        policy::Decision d =
-            policy::decide(m_options.retry, n, last, completion.finished_at, unit(m_random));
-        if (d.verdict == policy::Verdict::retry) {
-            completion.outcome = store::Outcome::retry;
-            completion.next_due = d.next_due;
-        } else {
-            completion.outcome = store::Outcome::dead;
-            completion.detail = d.reason;
+        f.tries.push_back({"-", providers::SendResult::failed(
+                                    providers::FailureKind::transient,
+                                    "no provider is configured for channel " + n.channel)});
+        any_tried = true;
+    }
+    if (!any_tried) {
+        f.paused_until = earliest_reopen;
+    }
+    f.finished_at = m_clock.now();
+    std::lock_guard lock(m_finished_mutex);
+    m_finished.push_back(std::move(f));
+}
+
+store::Completion Dispatcher::decide(const Finished& f, PassReport& report) {
+    const model::Notification& n = f.claim.notification;
+    store::Completion c;
+    c.id = n.id;
+    c.owner = f.claim.owner;
+    c.attempt = n.attempts;
+    c.started_at = f.started_at;
+    c.finished_at = f.finished_at;
+    if (f.tries.empty()) {
+        // Every provider was paused: give the attempt back, due when the first reopens.
+        c.outcome = store::Outcome::deferred;
+        c.provider = "-";
+        c.next_due = f.paused_until.value_or(f.finished_at);
+        c.detail = "every provider of channel " + n.channel + " is paused";
+        ++report.deferred;
+        return c;
+    }
+    for (std::size_t i = 0; i + 1 < f.tries.size(); ++i) {
+        const auto& t = f.tries[i];
+        c.failed_tries.push_back(
+            {t.provider, std::string(providers::to_string(t.result.kind)), t.result.detail});
+    }
+    const Try& last = f.tries.back();
+    c.provider = last.provider;
+    c.detail = last.result.detail;
+    if (last.result.ok) {
+        c.outcome = store::Outcome::sent;
+        c.attempt_class = "sent";
+        return c;
+    }
+    c.attempt_class = std::string(providers::to_string(last.result.kind));
+    if (last.result.kind == providers::FailureKind::auth) {
+        // A credential/config problem is the provider's, not the notification's: pause and
+        // wait for the operator without burning attempts.
+        c.outcome = store::Outcome::deferred;
+        c.next_due = m_breaker.paused_until(last.provider, f.finished_at)
+                         .value_or(f.finished_at + m_config.delivery_for(n.channel).breaker_base);
+        ++report.deferred;
+        return c;
+    }
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    policy::Decision d = policy::decide(retry_policy_of(m_config.delivery_for(n.channel)), n,
+                                        last.result, f.finished_at, unit(m_random));
+    if (d.verdict == policy::Verdict::retry) {
+        c.outcome = store::Outcome::retry;
+        c.next_due = d.next_due;
+    } else {
+        c.outcome = store::Outcome::dead;
+        c.detail = d.reason;
+    }
+    return c;
+}
+
+PassReport Dispatcher::record_finished() {
+    PassReport report;
+    std::vector<Finished> finished;
+    {
+        std::lock_guard lock(m_finished_mutex);
+        finished.swap(m_finished);
+    }
+    m_pool->drain_signal();
+    if (finished.empty()) {
+        return report;
+    }
+    std::vector<store::Completion> completions;
+    completions.reserve(finished.size());
+    for (const Finished& f : finished) {
+        completions.push_back(decide(f, report));
+        m_running.erase(f.claim.notification.id);
+        --m_lanes[f.lane].in_flight;
+    }
+    std::vector<bool> applied = m_store.complete_all(completions);
+    for (std::size_t i = 0; i < completions.size(); ++i) {
+        const store::Completion& c = completions[i];
+        const model::Notification& n = finished[i].claim.notification;
+        if (!applied[i]) {
+            ++report.fenced;
+            spdlog::warn("notification {}: result of attempt {} discarded: no longer leased to us",
+                         c.id, c.attempt);
+            continue;
+        }
+        switch (c.outcome) {
+        case store::Outcome::sent:
+            ++report.sent;
+            spdlog::info("notification {} sent via {} ({})", c.id, c.provider, c.detail);
+            break;
+        case store::Outcome::retry:
+            ++report.retrying;
+            spdlog::warn("notification {} attempt {} failed via {}: {}; next at {}", c.id,
+                         c.attempt, c.provider, c.detail, schedule::format_rfc3339(c.next_due));
+            break;
+        case store::Outcome::dead:
+            ++report.dead;
+            if (!n.event_id || n.event_id->rfind(k_alert_event_prefix, 0) != 0) {
+                m_alerts.raise("dead",
+                               "notification " + std::to_string(c.id) + " (" + n.channel + " to " +
+                                   n.to + ") is dead",
+                               c.detail, c.finished_at);
+            } else {
+                spdlog::error("alert notification {} is dead: {}", c.id, c.detail);
+            }
+            break;
+        case store::Outcome::deferred:
+            spdlog::info("notification {} deferred until {}: {}", c.id,
+                         schedule::format_rfc3339(c.next_due), c.detail);
+            break;
+        case store::Outcome::suppressed:
+            break;
         }
     }
-    if (!m_store.complete(completion)) {
-        ++report.fenced;
-        spdlog::warn("notification {}: result of attempt {} discarded: no longer leased to us",
-                     n.id, n.attempts);
-        return;
+    return report;
+}
+
+std::optional<TimePoint> Dispatcher::next_wakeup() {
+    return m_store.next_wakeup();
+}
+
+PassReport Dispatcher::drain(Millis grace) {
+    m_draining = true;
+    PassReport report;
+    TimePoint deadline = m_clock.now() + grace;
+    while (!m_running.empty()) {
+        report += record_finished();
+        if (m_running.empty()) {
+            break;
+        }
+        Millis left = deadline - m_clock.now();
+        if (left <= Millis{0}) {
+            break;
+        }
+        pollfd fd{completion_fd(), POLLIN, 0};
+        ::poll(&fd, 1, static_cast<int>(std::min<long long>(left.count(), 200)));
     }
-    switch (completion.outcome) {
-    case store::Outcome::sent:
-        ++report.sent;
-        spdlog::info("notification {} sent via {} ({})", n.id, last_provider, last.detail);
-        break;
-    case store::Outcome::retry:
-        ++report.retrying;
-        spdlog::warn("notification {} attempt {} failed via {}: {}", n.id, n.attempts,
-                     last_provider, last.detail);
-        break;
-    case store::Outcome::dead:
-        ++report.dead;
-        spdlog::error("notification {} is dead: {}", n.id, completion.detail);
-        break;
-    case store::Outcome::suppressed:
-        break;
+    report += record_finished();
+    if (m_running.empty()) {
+        return report;
     }
+    std::vector<store::Completion> released;
+    TimePoint now = m_clock.now();
+    for (const auto& [id, claim] : m_running) {
+        store::Completion c;
+        c.id = id;
+        c.owner = claim.owner;
+        c.attempt = claim.notification.attempts;
+        c.outcome = store::Outcome::deferred;
+        c.provider = "-";
+        c.detail = "released at shutdown while its send was still running";
+        c.started_at = now;
+        c.finished_at = now;
+        c.next_due = now;
+        released.push_back(c);
+    }
+    auto applied = m_store.complete_all(released);
+    report.deferred += static_cast<int>(std::count(applied.begin(), applied.end(), true));
+    spdlog::warn("released {} notification(s) still being sent; they may be sent twice",
+                 released.size());
+    return report;
 }
 
 } // namespace notify::dispatch

@@ -1,15 +1,22 @@
-// One dispatch pass: rescue expired leases, expire TTLs, claim due rows, send each through
-// its channel's providers in failover order, and record the fenced outcome.
+// The dispatcher: one lane per channel with its own concurrency cap (so a stuck SMS provider
+// never delays e-mail), sends on a thread pool, results recorded in batches with fencing,
+// retries with backoff, a circuit breaker per provider, alerts, and cron schedules fired.
+// Store access stays on the calling thread; only provider sends run on the pool.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "common/config/config.hpp"
-#include "common/policy/retry_policy.hpp"
+#include "common/dispatch/alerts.hpp"
+#include "common/dispatch/breaker.hpp"
+#include "common/dispatch/send_pool.hpp"
 #include "common/providers/provider.hpp"
 #include "common/schedule/clock.hpp"
 #include "common/store/job_store.hpp"
@@ -17,12 +24,10 @@
 namespace notify::dispatch {
 
 struct DispatchOptions {
-    std::string owner;        // lease owner, unique per process: "<host>:<pid>:<random>"
-    int batch = 64;           // rows claimed per claim
-    Millis lease{300'000};    // 5 min
-    policy::RetryPolicy retry;
-    unsigned seed = 0;        // jitter RNG seed; 0 = random
-    // Checked between batches; true ends run_until_idle early (daemon shutdown).
+    std::string owner; // lease owner, unique per process: "<host>:<pid>:<random>"
+    int batch = 64;    // most rows one lane claims at once
+    unsigned seed = 0; // jitter RNG seed; 0 = random
+    // Checked by run_until_idle between turns; true ends it early.
     std::function<bool()> should_stop;
 };
 
@@ -33,8 +38,11 @@ struct PassReport {
     int sent = 0;
     int retrying = 0;
     int dead = 0;
-    int fenced = 0;    // completions refused because the row was no longer ours
+    int deferred = 0;  // attempts given back (provider paused, shutdown)
+    int fenced = 0;    // results refused because the row was no longer ours
     int scheduled = 0; // notifications enqueued by cron schedules
+
+    PassReport& operator+=(const PassReport& other);
 };
 
 // Returns "<hostname>:<pid>:<8 hex>".
@@ -45,25 +53,77 @@ class Dispatcher {
     // The store, config and clock must outlive the dispatcher.
     Dispatcher(store::JobStore& store, const config::Config& config, const schedule::Clock& clock,
                DispatchOptions options);
+    // Waits for sends in flight (their results are not recorded; use drain() first).
     ~Dispatcher();
 
-    // Fires due cron schedules, then runs batches until nothing due is left (or
-    // `max_batches` claims were made).
-    PassReport run_until_idle(int max_batches = 1'000'000);
+    // Turns until nothing is due and nothing is in flight (for `dispatch --once`).
+    PassReport run_until_idle();
 
-    // One claim of up to `batch` rows and their delivery.
-    PassReport run_batch();
+    // One turn: record finished sends, fire due schedules, rescue expired leases, expire TTLs
+    // (at most once a second), then fill every lane's free slots with claims.
+    PassReport turn();
+
+    // Readable when a send finished; poll it with the other wake-up sources.
+    int completion_fd() const;
+
+    // Sends in flight.
+    int in_flight() const;
+
+    // When the next turn has something to do (a due row, a lease to rescue, a schedule slot);
+    // nullopt if nothing is pending. May be <= now while lanes are full.
+    std::optional<TimePoint> next_wakeup();
+
+    // Stops claiming, waits up to `grace` for sends in flight and records them, then gives the
+    // attempts still running back to the store (due now, attempt not counted). Returns how
+    // many were given back; their sends may still complete (at-least-once).
+    PassReport drain(Millis grace);
 
   private:
+    struct Lane {
+        std::optional<std::string> channel; // nullopt: the lane for unrouted channels
+        std::vector<std::string> exclude;   // for the unrouted lane
+        int concurrency = 1;
+        int in_flight = 0;
+    };
+    struct Try {
+        std::string provider;
+        providers::SendResult result;
+    };
+    struct Finished {
+        store::Claim claim;
+        std::size_t lane = 0;
+        TimePoint started_at{};
+        TimePoint finished_at{};
+        std::vector<Try> tries;
+        std::optional<TimePoint> paused_until; // every provider of the route was paused
+    };
+
+    void send_one(const store::Claim& claim, std::size_t lane, TimePoint started);
     providers::Provider* provider(const std::string& name, std::string& error);
-    void deliver(const store::Claim& claim, PassReport& report);
+    PassReport record_finished();
+    store::Completion decide(const Finished& f, PassReport& report);
+    void maintain(TimePoint now, PassReport& report);
+    void fill_lanes(TimePoint now, PassReport& report);
 
     store::JobStore& m_store;
     const config::Config& m_config;
     const schedule::Clock& m_clock;
     DispatchOptions m_options;
     std::mt19937 m_random;
+    std::vector<Lane> m_lanes;
+    CircuitBreaker m_breaker;
+    AlertSink m_alerts;
+    TimePoint m_next_maintenance{};
+    bool m_draining = false;
+
+    std::mutex m_providers_mutex;
     std::map<std::string, std::unique_ptr<providers::Provider>> m_providers;
+
+    std::mutex m_finished_mutex;
+    std::vector<Finished> m_finished;
+    std::map<std::int64_t, store::Claim> m_running; // by notification id (main thread)
+
+    std::unique_ptr<SendPool> m_pool; // last: joined first on destruction
 };
 
 } // namespace notify::dispatch

@@ -110,7 +110,8 @@ SchedulerReport fire_due_schedules(store::JobStore& store, TimePoint now) {
                 fire.push_back(latest);
             }
         } else { // one
-            if (now - latest <= std::max(k_on_time_tolerance, std::min(k_catch_up_window, period))) {
+            if (now - latest <=
+                std::max(k_on_time_tolerance, std::min(k_catch_up_window, period))) {
                 fire.push_back(latest);
             }
         }

@@ -29,9 +29,9 @@ inline constexpr Millis k_on_time_tolerance{60'000};
 inline constexpr Millis k_catch_up_window{24LL * 3'600'000};
 
 struct SchedulerReport {
-    int fired = 0;    // slots that enqueued notifications
-    int skipped = 0;  // missed slots dropped by the catch-up policy
-    int enqueued = 0; // notifications enqueued
+    int fired = 0;                   // slots that enqueued notifications
+    int skipped = 0;                 // missed slots dropped by the catch-up policy
+    int enqueued = 0;                // notifications enqueued
     std::vector<std::string> errors; // "schedule NAME: ..." for broken schedules (left paused)
 };
 

@@ -1,14 +1,14 @@
 // Abstract Unix datagram socket for wake-up pokes.
 #include "common/dispatch/wakeup.hpp"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 namespace notify::dispatch {
 
@@ -26,8 +26,8 @@ socklen_t address_for(const std::string& store_path, sockaddr_un& addr) {
         hash = (hash ^ c) * 1099511628211ULL;
     }
     char name[64];
-    int len = std::snprintf(name, sizeof name, "notify-%016llx",
-                            static_cast<unsigned long long>(hash));
+    int len =
+        std::snprintf(name, sizeof name, "notify-%016llx", static_cast<unsigned long long>(hash));
     std::memset(&addr, 0, sizeof addr);
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path + 1, name, static_cast<std::size_t>(len));

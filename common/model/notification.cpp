@@ -8,14 +8,15 @@ namespace notify::model {
 namespace {
 
 constexpr std::array<std::string_view, 9> k_status_names = {
-    "scheduled", "queued", "sending", "retrying", "sent",
-    "dead",      "cancelled", "held", "suppressed",
+    "scheduled", "queued", "sending", "retrying", "sent", "dead", "cancelled", "held", "suppressed",
 };
 constexpr std::array<std::string_view, 3> k_priority_names = {"high", "normal", "low"};
 
 } // namespace
 
-std::string_view to_string(Status s) { return k_status_names[static_cast<std::size_t>(s)]; }
+std::string_view to_string(Status s) {
+    return k_status_names[static_cast<std::size_t>(s)];
+}
 
 std::optional<Status> parse_status(std::string_view text) {
     for (std::size_t i = 0; i < k_status_names.size(); ++i) {
@@ -28,9 +29,8 @@ std::optional<Status> parse_status(std::string_view text) {
 
 const std::vector<Status>& all_statuses() {
     static const std::vector<Status> k_all = {
-        Status::scheduled, Status::queued,    Status::sending,
-        Status::retrying,  Status::sent,      Status::dead,
-        Status::cancelled, Status::held,      Status::suppressed,
+        Status::scheduled, Status::queued,    Status::sending, Status::retrying,   Status::sent,
+        Status::dead,      Status::cancelled, Status::held,    Status::suppressed,
     };
     return k_all;
 }
@@ -40,7 +40,9 @@ bool is_terminal(Status s) {
            s == Status::suppressed;
 }
 
-std::string_view to_string(Priority p) { return k_priority_names[static_cast<std::size_t>(p)]; }
+std::string_view to_string(Priority p) {
+    return k_priority_names[static_cast<std::size_t>(p)];
+}
 
 std::optional<Priority> parse_priority(std::string_view text) {
     for (std::size_t i = 0; i < k_priority_names.size(); ++i) {

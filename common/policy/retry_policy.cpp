@@ -20,11 +20,13 @@ Decision decide(const RetryPolicy& policy, const model::Notification& n,
                 const providers::SendResult& failure, TimePoint now, double unit_random) {
     using providers::FailureKind;
     if (failure.kind == FailureKind::permanent || failure.kind == FailureKind::invalid_recipient) {
-        return {Verdict::dead, {}, std::string(providers::to_string(failure.kind)) + ": " +
-                                       failure.detail};
+        return {Verdict::dead,
+                {},
+                std::string(providers::to_string(failure.kind)) + ": " + failure.detail};
     }
     if (n.attempts >= policy.max_attempts) {
-        return {Verdict::dead, {},
+        return {Verdict::dead,
+                {},
                 "gave up after " + std::to_string(n.attempts) + " attempts: " + failure.detail};
     }
     Millis delay = backoff(policy, n.attempts, unit_random);
@@ -33,10 +35,11 @@ Decision decide(const RetryPolicy& policy, const model::Notification& n,
     }
     TimePoint next = now + delay;
     if (next > n.created_at + policy.max_age) {
-        return {Verdict::dead, {},
+        return {Verdict::dead,
+                {},
                 "gave up: next attempt would be more than " +
-                    schedule::format_duration(policy.max_age) + " after creation: " +
-                    failure.detail};
+                    schedule::format_duration(policy.max_age) +
+                    " after creation: " + failure.detail};
     }
     return {Verdict::retry, next, {}};
 }

@@ -11,10 +11,10 @@ namespace notify::policy {
 
 // Defaults and their reasons: ../shared/reference/queue-anchors.md section 4.
 struct RetryPolicy {
-    Millis base{30'000};             // first retry delay
-    Millis cap{3'600'000};           // longest delay
-    double jitter = 0.2;             // +-20 % uniform
-    int max_attempts = 12;           // then dead
+    Millis base{30'000};              // first retry delay
+    Millis cap{3'600'000};            // longest delay
+    double jitter = 0.2;              // +-20 % uniform
+    int max_attempts = 12;            // then dead
     Millis max_age{24 * 3'600'000LL}; // since created_at, then dead
 };
 

@@ -1,13 +1,13 @@
 // Appends delivered messages to a JSON-lines file with O_APPEND and fsync.
 #include "common/providers/file_provider.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "common/providers/message_json.hpp"
 

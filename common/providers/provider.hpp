@@ -44,9 +44,9 @@ std::string_view to_string(FailureKind kind);
 
 struct SendResult {
     bool ok = false;
-    std::string detail;               // receipt id on success, error text on failure (no secrets)
+    std::string detail; // receipt id on success, error text on failure (no secrets)
     FailureKind kind = FailureKind::transient; // meaningful when !ok
-    std::optional<Millis> retry_after;          // from Retry-After and the like
+    std::optional<Millis> retry_after;         // from Retry-After and the like
 
     static SendResult sent(std::string receipt) {
         return {true, std::move(receipt), FailureKind::transient, std::nullopt};

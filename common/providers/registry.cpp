@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "common/error.hpp"
+#include "common/providers/exec_provider.hpp"
 #include "common/providers/file_provider.hpp"
 #include "common/providers/log_provider.hpp"
 #include "common/text/spelling.hpp"
@@ -15,8 +16,8 @@ namespace notify::providers {
 
 namespace {
 
-using Factory = std::function<std::unique_ptr<Provider>(const config::ProviderConfig&,
-                                                        const config::Config&)>;
+using Factory =
+    std::function<std::unique_ptr<Provider>(const config::ProviderConfig&, const config::Config&)>;
 
 struct KeySpec {
     std::string_view name;
@@ -31,11 +32,13 @@ struct ProviderType {
 
 const std::vector<ProviderType>& types() {
     static const std::vector<ProviderType> k_types = {
-        {"file", {{"path", false}},
+        {"file",
+         {{"path", false}},
          [](const config::ProviderConfig& p, const config::Config& c) {
              return make_file_provider(p, c);
          }},
-        {"log", {{"level", false}},
+        {"log",
+         {{"level", false}},
          [](const config::ProviderConfig& p, const config::Config&) {
              return make_log_provider(p);
          }},
@@ -49,7 +52,11 @@ const std::vector<ProviderType>& types() {
         {"webpush", {}, {}},
         {"webhook", {}, {}},
         {"slack", {}, {}},
-        {"exec", {}, {}},
+        {"exec",
+         {{"command", true}, {"timeout", false}, {"max_output", false}},
+         [](const config::ProviderConfig& p, const config::Config&) {
+             return make_exec_provider(p);
+         }},
     };
     return k_types;
 }
@@ -71,7 +78,9 @@ std::string joined(const std::vector<std::string>& items) {
     return out;
 }
 
-std::string where(const std::string& origin) { return origin == "default" ? "" : origin + ": "; }
+std::string where(const std::string& origin) {
+    return origin == "default" ? "" : origin + ": ";
+}
 
 } // namespace
 
@@ -132,8 +141,7 @@ void validate(const config::Config& config) {
             if (k.required && provider.find(k.name) == nullptr &&
                 provider.lists.find(std::string(k.name)) == provider.lists.end()) {
                 throw Error(Exit::config, prefix + ": missing required key \"" +
-                                              std::string(k.name) + "\" for type " +
-                                              provider.type);
+                                              std::string(k.name) + "\" for type " + provider.type);
             }
         }
         if (provider.type == "log") {

@@ -10,9 +10,13 @@ using TimePoint = std::chrono::sys_time<std::chrono::milliseconds>;
 using Millis = std::chrono::milliseconds;
 
 // Returns `ms` milliseconds since the epoch as a TimePoint.
-inline TimePoint from_unix_ms(long long ms) { return TimePoint{Millis{ms}}; }
+inline TimePoint from_unix_ms(long long ms) {
+    return TimePoint{Millis{ms}};
+}
 // Returns milliseconds since the epoch.
-inline long long to_unix_ms(TimePoint t) { return t.time_since_epoch().count(); }
+inline long long to_unix_ms(TimePoint t) {
+    return t.time_since_epoch().count();
+}
 
 namespace schedule {
 

@@ -56,15 +56,15 @@ enum class Verb { cancel, retry, hold, release };
 
 struct VerbResult {
     std::vector<std::int64_t> changed;
-    std::vector<std::int64_t> missing;   // ids with no row
-    std::vector<std::string> refused;    // "42 is sent; cancel applies to ..." per id
+    std::vector<std::int64_t> missing; // ids with no row
+    std::vector<std::string> refused;  // "42 is sent; cancel applies to ..." per id
 };
 
 struct Stats {
     std::map<model::Status, std::int64_t> by_status;
     std::map<std::string, std::map<model::Status, std::int64_t>> by_channel;
     std::int64_t total = 0;
-    std::int64_t due_now = 0;              // scheduled/queued/retrying rows with due_at <= now
+    std::int64_t due_now = 0;             // scheduled/queued/retrying rows with due_at <= now
     std::optional<Millis> oldest_due_age; // now - min(due_at) over those rows
 };
 
@@ -75,8 +75,18 @@ struct Claim {
     TimePoint lease_until{};
 };
 
-// How an attempt ended, decided by the dispatcher's retry policy.
-enum class Outcome { sent, retry, dead, suppressed };
+// How an attempt ended, decided by the dispatcher's retry policy. `deferred` gives the attempt
+// back (not counted) and makes the row due at next_due: the provider was paused (breaker,
+// auth/config failure) or the dispatcher is shutting down.
+enum class Outcome { sent, retry, dead, suppressed, deferred };
+
+// Which rows a claim may take: one lane's channel (or every channel not in `exclude`), and
+// optionally only the highest priority (the slot a lane keeps for `high`).
+struct ClaimFilter {
+    std::optional<std::string> channel;
+    std::vector<std::string> exclude_channels;
+    bool high_only = false;
+};
 
 // The fenced result of one attempt. Applied only while the row is still `sending` with the
 // same lease owner and attempt number.
@@ -140,12 +150,16 @@ class JobStore {
 
     // Atomically claims up to `max` due rows (highest priority, then oldest due first), leasing
     // them to `owner` until now + lease.
-    virtual std::vector<Claim> claim(const std::string& owner, int max, Millis lease,
-                                     TimePoint now) = 0;
+    virtual std::vector<Claim> claim(const std::string& owner, int max, Millis lease, TimePoint now,
+                                     const ClaimFilter& filter = {}) = 0;
 
     // Records an attempt's result. Returns false (and writes nothing) if the row is no longer
     // this owner's attempt (rescued, cancelled meanwhile...).
     virtual bool complete(const Completion& completion) = 0;
+
+    // Records several attempts in one transaction (one fsync). Returns, per completion, what
+    // complete() would have returned.
+    virtual std::vector<bool> complete_all(const std::vector<Completion>& completions) = 0;
 
     // Moves `sending` rows whose lease has expired (or, if `owner_prefix` is given, every
     // `sending` row not owned by `current_owner`) back to `retrying`, due now, the attempt
@@ -158,6 +172,9 @@ class JobStore {
     // The earliest due_at among claimable rows, the earliest lease expiry, or the earliest
     // unpaused schedule slot; nullopt if none.
     virtual std::optional<TimePoint> next_wakeup() = 0;
+
+    // The earliest due_at of claimable rows matching `filter` (ignoring high_only).
+    virtual std::optional<TimePoint> next_due(const ClaimFilter& filter) = 0;
 
     // Adds a schedule. Returns false (and writes nothing) if the name is taken.
     virtual bool add_schedule(const Schedule& schedule) = 0;

@@ -81,6 +81,11 @@ CREATE TABLE schedule_fires (
     PRIMARY KEY (schedule, slot_at)
 ) STRICT;
 )sql",
+        // 3: per-channel claims for the dispatcher's lanes.
+        R"sql(
+CREATE INDEX notifications_lane ON notifications (channel, priority, due_at, id)
+    WHERE status IN ('scheduled', 'queued', 'retrying');
+)sql",
     };
     return k_migrations;
 }

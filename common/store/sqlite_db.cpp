@@ -31,9 +31,9 @@ Exit exit_for(int rc) {
 } // namespace
 
 Database::Database(const std::string& path) : m_path(path) {
-    int rc = sqlite3_open_v2(path.c_str(), &m_db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &m_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         std::string message = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         sqlite3_close(m_db);
@@ -73,7 +73,9 @@ void Database::reset_all() {
     }
 }
 
-int Database::changes() const { return sqlite3_changes(m_db); }
+int Database::changes() const {
+    return sqlite3_changes(m_db);
+}
 
 void Database::fail(int rc, std::string_view doing) const {
     fail(rc, doing, m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc));
@@ -86,8 +88,8 @@ void Database::fail(int rc, std::string_view doing, const std::string& detail) c
                     "the busy timeout (store.busy_timeout) passed while waiting for it");
     }
     if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
-        throw Error(code, std::string(doing) + ": " + m_path + " is not a notify store (" +
-                              detail + ")");
+        throw Error(code,
+                    std::string(doing) + ": " + m_path + " is not a notify store (" + detail + ")");
     }
     throw Error(code, std::string(doing) + " " + m_path + ": " + detail);
 }
@@ -100,7 +102,9 @@ Statement::Statement(Database& db, std::string_view sql) : m_db(db), m_sql(sql) 
     }
 }
 
-Statement::~Statement() { sqlite3_finalize(m_stmt); }
+Statement::~Statement() {
+    sqlite3_finalize(m_stmt);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
     sqlite3_bind_int64(m_stmt, index, value);
@@ -145,7 +149,9 @@ bool Statement::is_null(int column) const {
     return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
 }
 
-std::int64_t Statement::int64(int column) const { return sqlite3_column_int64(m_stmt, column); }
+std::int64_t Statement::int64(int column) const {
+    return sqlite3_column_int64(m_stmt, column);
+}
 
 std::string Statement::text(int column) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, column));
@@ -169,7 +175,9 @@ std::optional<std::int64_t> Statement::optional_int64(int column) const {
     return int64(column);
 }
 
-Transaction::Transaction(Database& db) : m_db(db) { m_db.prepare("BEGIN IMMEDIATE").run(); }
+Transaction::Transaction(Database& db) : m_db(db) {
+    m_db.prepare("BEGIN IMMEDIATE").run();
+}
 
 Transaction::~Transaction() {
     if (!m_done) {
@@ -185,7 +193,9 @@ void Transaction::commit() {
     m_done = true;
 }
 
-ReadTransaction::ReadTransaction(Database& db) : m_db(db) { m_db.prepare("BEGIN").run(); }
+ReadTransaction::ReadTransaction(Database& db) : m_db(db) {
+    m_db.prepare("BEGIN").run();
+}
 
 ReadTransaction::~ReadTransaction() {
     m_db.reset_all();

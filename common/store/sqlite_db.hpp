@@ -65,7 +65,9 @@ class Statement {
         return bind(index, static_cast<std::int64_t>(value));
     }
     Statement& bind(int index, std::string_view value);
-    Statement& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+    Statement& bind(int index, const std::string& value) {
+        return bind(index, std::string_view(value));
+    }
     Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
     Statement& bind_null(int index);
     template <class T>

@@ -1,13 +1,13 @@
 // The SQLite job store: WAL, durable commits, BEGIN IMMEDIATE writes, fenced completions.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <set>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/error.hpp"
 #include "common/schedule/time_text.hpp"
@@ -66,7 +66,9 @@ Notification read_notification(const Statement& s) {
     return n;
 }
 
-std::string status_sql(Status s) { return std::string(model::to_string(s)); }
+std::string status_sql(Status s) {
+    return std::string(model::to_string(s));
+}
 
 // Creates the parent directories (0700) and the file (0600) before SQLite opens it, so the
 // store never exists with looser permissions, even for a moment.
@@ -78,8 +80,8 @@ void create_store_file(const std::string& path) {
         for (const auto& part : parent) {
             partial /= part;
             if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
-                throw Error(Exit::io, "cannot create store directory " + partial.string() +
-                                          ": " + std::strerror(errno));
+                throw Error(Exit::io, "cannot create store directory " + partial.string() + ": " +
+                                          std::strerror(errno));
             }
         }
     }
@@ -205,8 +207,8 @@ class SqliteJobStore final : public JobStore {
 
     std::optional<model::NotificationDetail> find(std::int64_t id, TimePoint now) override {
         ReadTransaction rtx(m_db);
-        auto& q = m_db.prepare(std::string("SELECT ") + k_columns +
-                               " FROM notifications WHERE id = ?2");
+        auto& q =
+            m_db.prepare(std::string("SELECT ") + k_columns + " FROM notifications WHERE id = ?2");
         q.bind(1, to_unix_ms(now)).bind(2, id);
         if (!q.step()) {
             return std::nullopt;
@@ -281,8 +283,7 @@ class SqliteJobStore final : public JobStore {
     std::int64_t purge(TimePoint before, std::optional<Status> status) override {
         Transaction tx(m_db);
         std::string sql = "DELETE FROM notifications WHERE updated_at < ?1 AND ";
-        sql += status ? "status = ?2"
-                      : "status IN ('sent', 'dead', 'cancelled', 'suppressed')";
+        sql += status ? "status = ?2" : "status IN ('sent', 'dead', 'cancelled', 'suppressed')";
         auto& d = m_db.prepare(sql);
         d.bind(1, to_unix_ms(before));
         if (status) {
@@ -325,17 +326,19 @@ class SqliteJobStore final : public JobStore {
         return stats;
     }
 
-    std::vector<Claim> claim(const std::string& owner, int max, Millis lease,
-                             TimePoint now) override {
+    std::vector<Claim> claim(const std::string& owner, int max, Millis lease, TimePoint now,
+                             const ClaimFilter& filter) override {
         Transaction tx(m_db);
         std::string pick;
-        for (int priority = 0; priority < 3; ++priority) {
+        const int priorities = filter.high_only ? 1 : 3;
+        for (int priority = 0; priority < priorities; ++priority) {
             if (priority > 0) {
                 pick += " UNION ALL ";
             }
             pick += std::string("SELECT * FROM (SELECT id, priority, due_at FROM notifications "
                                 "WHERE ") +
-                    k_claimable + " AND priority = " + std::to_string(priority) +
+                    k_claimable + channel_condition(filter) +
+                    " AND priority = " + std::to_string(priority) +
                     " AND due_at <= ?1 AND (expires_at IS NULL OR expires_at > ?1) "
                     "ORDER BY due_at, id LIMIT ?4)";
         }
@@ -346,6 +349,7 @@ class SqliteJobStore final : public JobStore {
             pick + ") ORDER BY priority, due_at, id LIMIT ?4) RETURNING " + k_columns);
         TimePoint until = now + lease;
         q.bind(1, to_unix_ms(now)).bind(2, owner).bind(3, to_unix_ms(until)).bind(4, max);
+        bind_channels(q, filter);
         std::vector<Claim> claims;
         while (q.step()) {
             claims.push_back({read_notification(q), owner, until});
@@ -365,6 +369,70 @@ class SqliteJobStore final : public JobStore {
 
     bool complete(const Completion& c) override {
         Transaction tx(m_db);
+        bool applied = complete_locked(c);
+        if (applied) {
+            tx.commit();
+        }
+        return applied;
+    }
+
+    std::vector<bool> complete_all(const std::vector<Completion>& completions) override {
+        Transaction tx(m_db);
+        std::vector<bool> applied;
+        applied.reserve(completions.size());
+        for (const Completion& c : completions) {
+            applied.push_back(complete_locked(c));
+        }
+        tx.commit();
+        return applied;
+    }
+
+    std::optional<TimePoint> next_due(const ClaimFilter& filter) override {
+        auto& q = m_db.prepare(std::string("SELECT min(due_at) FROM notifications WHERE ") +
+                               k_claimable + channel_condition(filter));
+        bind_channels(q, filter);
+        std::optional<std::int64_t> v;
+        if (q.step()) {
+            v = q.optional_int64(0);
+        }
+        q.reset();
+        if (!v) {
+            return std::nullopt;
+        }
+        return from_unix_ms(*v);
+    }
+
+  private:
+    // " AND channel = ?5" or " AND channel NOT IN (?10, ?11, ...)" for `filter`.
+    static std::string channel_condition(const ClaimFilter& filter) {
+        if (filter.channel) {
+            return " AND channel = ?5";
+        }
+        if (filter.exclude_channels.empty()) {
+            return "";
+        }
+        std::string in;
+        for (std::size_t i = 0; i < filter.exclude_channels.size(); ++i) {
+            in += (i > 0 ? ", ?" : "?") + std::to_string(10 + i);
+        }
+        return " AND channel NOT IN (" + in + ")";
+    }
+
+    static void bind_channels(Statement& q, const ClaimFilter& filter) {
+        if (filter.channel) {
+            q.bind(5, *filter.channel);
+            return;
+        }
+        for (std::size_t i = 0; i < filter.exclude_channels.size(); ++i) {
+            q.bind(static_cast<int>(10 + i), filter.exclude_channels[i]);
+        }
+    }
+
+    // complete() inside the caller's transaction; false (nothing written) when fenced out.
+    bool complete_locked(const Completion& c) {
+        if (c.outcome == Outcome::deferred) {
+            return defer_locked(c);
+        }
         const char* status = "sent";
         switch (c.outcome) {
         case Outcome::sent:
@@ -378,6 +446,8 @@ class SqliteJobStore final : public JobStore {
             break;
         case Outcome::suppressed:
             status = "suppressed";
+            break;
+        case Outcome::deferred:
             break;
         }
         auto& u = m_db.prepare(
@@ -428,11 +498,41 @@ class SqliteJobStore final : public JobStore {
         case Outcome::suppressed:
             add_event(c.id, "suppressed", c.finished_at, c.detail);
             break;
+        case Outcome::deferred:
+            break;
         }
-        tx.commit();
         return true;
     }
 
+    // Gives the attempt back: the row is claimable again at next_due, attempts not counted.
+    bool defer_locked(const Completion& c) {
+        auto& u = m_db.prepare(
+            "UPDATE notifications SET status = CASE WHEN attempts > 1 THEN 'retrying' ELSE "
+            "'queued' END, attempts = attempts - 1, due_at = ?1, updated_at = ?2, lease_owner = "
+            "NULL, lease_until = NULL, last_error = ?6 WHERE id = ?3 AND status = 'sending' AND "
+            "lease_owner = ?4 AND attempts = ?5");
+        u.bind(1, to_unix_ms(c.next_due))
+            .bind(2, to_unix_ms(c.finished_at))
+            .bind(3, c.id)
+            .bind(4, c.owner)
+            .bind(5, c.attempt)
+            .bind(6, c.detail);
+        u.run();
+        if (m_db.changes() == 0) {
+            return false;
+        }
+        if (!c.attempt_class.empty()) {
+            // A real try that failed for the provider's sake: logged, but not counted.
+            add_attempt(c.id, c.attempt, c.provider, c.started_at, c.finished_at, c.attempt_class,
+                        c.detail);
+        }
+        add_event(c.id, "deferred", c.finished_at,
+                  c.detail + "; next try at " + schedule::format_rfc3339(c.next_due) +
+                      " (attempt not counted)");
+        return true;
+    }
+
+  public:
     int rescue(TimePoint now, const std::optional<std::string>& current_owner) override {
         Transaction tx(m_db);
         std::string sql = "SELECT id, attempts, lease_owner, coalesce(provider, '-'), updated_at "
@@ -463,8 +563,11 @@ class SqliteJobStore final : public JobStore {
                 "status = 'sending' AND lease_owner IS ?4 AND attempts = ?5");
             std::string why = "attempt " + std::to_string(r.attempts) + " by " + r.owner +
                               " did not finish (lease expired or dispatcher gone)";
-            u.bind(1, to_unix_ms(now)).bind(2, why).bind(3, r.id).bind(4, r.owner).bind(5,
-                                                                                      r.attempts);
+            u.bind(1, to_unix_ms(now))
+                .bind(2, why)
+                .bind(3, r.id)
+                .bind(4, r.owner)
+                .bind(5, r.attempts);
             u.run();
             add_attempt(r.id, r.attempts, r.provider, r.claimed_at, now, "rescued", why);
             add_event(r.id, "rescued", now, why);
@@ -511,8 +614,8 @@ class SqliteJobStore final : public JobStore {
             }
             q.reset();
         }
-        auto& l = m_db.prepare(
-            "SELECT min(lease_until) FROM notifications WHERE status = 'sending'");
+        auto& l =
+            m_db.prepare("SELECT min(lease_until) FROM notifications WHERE status = 'sending'");
         if (l.step()) {
             consider(l.optional_int64(0));
         }
@@ -589,8 +692,8 @@ class SqliteJobStore final : public JobStore {
         return true;
     }
 
-    bool set_schedule_paused(const std::string& name, bool paused,
-                             std::optional<TimePoint> next_at, TimePoint now) override {
+    bool set_schedule_paused(const std::string& name, bool paused, std::optional<TimePoint> next_at,
+                             TimePoint now) override {
         Transaction tx(m_db);
         auto& u = m_db.prepare("UPDATE schedules SET paused = ?1, next_at = ?2, updated_at = ?3 "
                                "WHERE name = ?4");
@@ -642,8 +745,8 @@ class SqliteJobStore final : public JobStore {
                 std::int64_t id = insert.int64(0);
                 insert.run();
                 ids.push_back(id);
-                add_event(id, "created",
-                          now, "from schedule " + name + ", slot " + schedule::format_rfc3339(slot));
+                add_event(id, "created", now,
+                          "from schedule " + name + ", slot " + schedule::format_rfc3339(slot));
             }
             std::string list;
             for (auto id : ids) {
@@ -666,8 +769,8 @@ class SqliteJobStore final : public JobStore {
     void set_schedule_next(const std::string& name, std::optional<TimePoint> next_at,
                            TimePoint now) override {
         Transaction tx(m_db);
-        auto& n = m_db.prepare(
-            "UPDATE schedules SET next_at = ?1, updated_at = ?2 WHERE name = ?3");
+        auto& n =
+            m_db.prepare("UPDATE schedules SET next_at = ?1, updated_at = ?2 WHERE name = ?3");
         bind_time(n, 1, next_at);
         n.bind(2, to_unix_ms(now)).bind(3, name);
         n.run();
@@ -724,8 +827,9 @@ class SqliteJobStore final : public JobStore {
         std::string journal = mode.step() ? mode.text(0) : "";
         mode.reset();
         if (journal != "wal") {
-            throw Error(Exit::io, "cannot use store " + m_db.path() +
-                                      ": WAL journal mode unavailable (got \"" + journal + "\")",
+            throw Error(Exit::io,
+                        "cannot use store " + m_db.path() +
+                            ": WAL journal mode unavailable (got \"" + journal + "\")",
                         "the store must be on a local filesystem that supports shared memory");
         }
         m_db.exec(options.durability == Durability::full ? "PRAGMA synchronous = FULL"
@@ -753,8 +857,7 @@ class SqliteJobStore final : public JobStore {
         if (version > latest) {
             throw Error(Exit::io,
                         "store " + m_db.path() + " has schema version " + std::to_string(version) +
-                            ", newer than this notify understands (" + std::to_string(latest) +
-                            ")",
+                            ", newer than this notify understands (" + std::to_string(latest) + ")",
                         "upgrade notify, or point --db at another store");
         }
         if (version == 0) {

@@ -224,14 +224,16 @@ TEST(ConfigShape, UnknownTopLevelKeySuggestsTheSection) {
     const Error e = error_from("store:\n  path: /a.db\nstor:\n  path: /b.db\n");
     EXPECT_STREQ(e.what(),
                  "/cfg/config.yaml:3: unknown key \"stor\" at top level (did you mean \"store\"?)");
-    EXPECT_EQ(e.hint(), "known sections: store, templates, daemon, providers, channels, delivery, alerts");
+    EXPECT_EQ(e.hint(),
+              "known sections: store, templates, daemon, providers, channels, delivery, alerts");
 }
 
 TEST(ConfigShape, UnknownKeyInDaemonSuggestsTheKey) {
     const Error e = error_from("daemon:\n  listen: ''\n  pol_interval: 5s\n");
     EXPECT_STREQ(e.what(), "/cfg/config.yaml:3: unknown key \"pol_interval\" in daemon (did you "
                            "mean \"poll_interval\"?)");
-    EXPECT_EQ(e.hint(), "known keys in daemon: listen, poll_interval, batch, lease, shutdown_grace");
+    EXPECT_EQ(e.hint(),
+              "known keys in daemon: listen, poll_interval, batch, lease, shutdown_grace");
 }
 
 TEST(ConfigShape, UnknownKeyWithoutACloseMatchHasNoSuggestion) {
@@ -765,12 +767,33 @@ TEST(ConfigDescribe, DefaultsInStableOrder) {
         keys.push_back(line.key);
         EXPECT_EQ(line.origin, "default") << line.key;
     }
-    EXPECT_EQ(keys,
-              (std::vector<std::string>{
-                  "store.path", "store.durability", "store.busy_timeout", "templates.dir",
-                  "daemon.listen", "daemon.poll_interval", "daemon.batch", "daemon.lease", "daemon.shutdown_grace", "providers.file.type",
-                  "providers.file.path", "providers.log.type", "channels.email", "channels.sms",
-                  "channels.push", "channels.webhook", "channels.slack", "delivery.retry_base", "delivery.retry_cap", "delivery.jitter_percent", "delivery.max_attempts", "delivery.max_age", "delivery.concurrency", "delivery.breaker_failures", "delivery.breaker_base", "delivery.breaker_cap", "alerts.min_interval"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"store.path",
+                                              "store.durability",
+                                              "store.busy_timeout",
+                                              "templates.dir",
+                                              "daemon.listen",
+                                              "daemon.poll_interval",
+                                              "daemon.batch",
+                                              "daemon.lease",
+                                              "daemon.shutdown_grace",
+                                              "providers.file.type",
+                                              "providers.file.path",
+                                              "providers.log.type",
+                                              "channels.email",
+                                              "channels.sms",
+                                              "channels.push",
+                                              "channels.webhook",
+                                              "channels.slack",
+                                              "delivery.retry_base",
+                                              "delivery.retry_cap",
+                                              "delivery.jitter_percent",
+                                              "delivery.max_attempts",
+                                              "delivery.max_age",
+                                              "delivery.concurrency",
+                                              "delivery.breaker_failures",
+                                              "delivery.breaker_base",
+                                              "delivery.breaker_cap",
+                                              "alerts.min_interval"}));
     EXPECT_EQ(shown(lines, "channels.email")->value, "[file]");
     EXPECT_EQ(shown(lines, "daemon.batch")->value, "64");
 }

@@ -212,9 +212,8 @@ TEST_F(DispatcherTest, FailingProviderLeavesTheRowRetryingInTheBackoffWindow) {
 
 TEST_F(DispatcherTest, GivesUpAfterMaxAttempts) {
     auto id = enqueue("sms", "+14155550123");
-    auto o = options();
-    o.retry.max_attempts = 2;
-    Dispatcher d(*m_store, m_config, m_clock, o);
+    m_config.delivery.max_attempts = 2;
+    Dispatcher d(*m_store, m_config, m_clock, options());
     EXPECT_EQ(d.run_until_idle().retrying, 1);
     m_clock.advance(minutes(1));
     PassReport r = d.run_until_idle();
@@ -269,12 +268,15 @@ TEST_F(DispatcherTest, ChannelWithoutARouteRetriesWithAClearError) {
     EXPECT_EQ(got.attempts[0].outcome, "transient");
 }
 
-TEST_F(DispatcherTest, ProviderTypeMissingFromTheBuildIsAnAuthFailure) {
+TEST_F(DispatcherTest, ProviderTypeMissingFromTheBuildPausesTheProviderWithoutBurningAttempts) {
     auto id = enqueue("webhook", "https://hooks.example.com/x");
     Dispatcher d(*m_store, m_config, m_clock, options());
-    EXPECT_EQ(d.run_until_idle().retrying, 1);
+    EXPECT_EQ(d.run_until_idle().deferred, 1);
     auto got = detail(id);
-    EXPECT_EQ(got.notification.status, Status::retrying);
+    EXPECT_EQ(got.notification.status, Status::scheduled);
+    EXPECT_EQ(got.notification.attempts, 0);
+    EXPECT_GE(got.notification.due_at, k_t0 + seconds(30));
+    EXPECT_EQ(got.events.back().type, "deferred");
     EXPECT_EQ(got.notification.last_error,
               "providers.mail: provider type \"smtp\" is not available in this build");
     ASSERT_EQ(got.attempts.size(), 1u);
@@ -340,18 +342,53 @@ TEST_F(DispatcherTest, ExpiredRowIsSuppressedNotSent) {
     EXPECT_FALSE(std::filesystem::exists(m_delivered));
 }
 
-TEST_F(DispatcherTest, BatchesUntilIdleAndRunBatchClaimsOneBatch) {
+TEST_F(DispatcherTest, ATurnClaimsAtMostOneBatchPerLane) {
     for (int i = 0; i < 5; ++i) {
         enqueue("email", "user" + std::to_string(i) + "@example.com");
     }
     Dispatcher d(*m_store, m_config, m_clock, options(2));
-    PassReport one = d.run_batch();
+    PassReport one = d.turn();
     EXPECT_EQ(one.claimed, 2);
-    EXPECT_EQ(one.sent, 2);
+    EXPECT_EQ(d.in_flight(), 2);
     PassReport rest = d.run_until_idle();
     EXPECT_EQ(rest.claimed, 3);
-    EXPECT_EQ(rest.sent, 3);
+    EXPECT_EQ(rest.sent, 5); // the first turn's two are recorded by later turns
+    EXPECT_EQ(d.in_flight(), 0);
     EXPECT_EQ(delivered().size(), 5u);
+}
+
+TEST_F(DispatcherTest, LaneConcurrencyCapsClaimsAndKeepsTheLastSlotForHigh) {
+    m_config.channel_delivery["email"] = m_config.delivery;
+    m_config.channel_delivery["email"].concurrency = 2;
+    for (int i = 0; i < 3; ++i) {
+        enqueue("email", "user" + std::to_string(i) + "@example.com");
+    }
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    // Two free slots: one normal claim, the last slot reserved for high priority.
+    PassReport first = d.turn();
+    EXPECT_EQ(first.claimed, 1);
+    EXPECT_EQ(d.in_flight(), 1);
+    PassReport rest = d.run_until_idle();
+    EXPECT_EQ(rest.sent, 3);
+}
+
+TEST_F(DispatcherTest, BreakerPausesAProviderWithoutBurningAttempts) {
+    m_config.delivery.breaker_failures = 2;
+    m_config.delivery.breaker_base = std::chrono::minutes(5);
+    auto a = enqueue("sms", "+14155550123");
+    auto b = enqueue("sms", "+14155550124");
+    auto c = enqueue("sms", "+14155550125");
+    Dispatcher d(*m_store, m_config, m_clock, options(1));
+    PassReport r = d.run_until_idle();
+    // Two failures open the breaker; the third notification is deferred, not attempted.
+    EXPECT_EQ(r.retrying, 2);
+    EXPECT_EQ(r.deferred, 1);
+    auto deferred = detail(c);
+    EXPECT_EQ(deferred.notification.attempts, 0);
+    EXPECT_EQ(deferred.events.back().type, "deferred");
+    EXPECT_GE(deferred.notification.due_at, m_clock.now() + std::chrono::minutes(5));
+    EXPECT_EQ(detail(a).notification.attempts, 1);
+    EXPECT_EQ(detail(b).notification.attempts, 1);
 }
 
 TEST_F(DispatcherTest, ShouldStopEndsRunUntilIdleBetweenBatches) {

@@ -433,8 +433,8 @@ TEST(SqliteJobStoreOpen, AnOlderStoreIsMigratedKeepingItsRows) {
     EXPECT_EQ(raw.number("PRAGMA user_version"), latest_version());
 }
 
-// Regression: only the innermost missing parent directory is chmod'ed to 0700; the ones above it are
-// left at 0777 & ~umask (0755), against "parent directories 0700" in job_store.hpp.
+// Regression: only the innermost missing parent directory is chmod'ed to 0700; the ones above it
+// are left at 0777 & ~umask (0755), against "parent directories 0700" in job_store.hpp.
 // create_store_file() calls create_directories() then chmod()s parent_path() alone. Repro:
 // umask 022, open_sqlite_store({"<tmp>/a/b/notify.db"}) -> <tmp>/a/b is 0700, <tmp>/a is 0755.
 TEST(SqliteJobStoreOpen, CreatesEveryMissingParentDirectory0700) {
@@ -483,8 +483,8 @@ TEST(SqliteJobStoreOpen, ForeignDatabaseWithOtherTablesIsRefused) {
     EXPECT_EQ(raw.number("PRAGMA user_version"), 0);
 }
 
-// Regression: opening a foreign SQLite database switches it to WAL journal mode (a persistent change
-// in its header) before migrate() finds it is not a notify store and refuses it: configure()
+// Regression: opening a foreign SQLite database switches it to WAL journal mode (a persistent
+// change in its header) before migrate() finds it is not a notify store and refuses it: configure()
 // runs `PRAGMA journal_mode = WAL` first. Repro: create other.db with one table (rollback
 // journal), open_sqlite_store({other.db}) -> Error io, then `PRAGMA journal_mode` on other.db
 // says "wal" instead of "delete".
