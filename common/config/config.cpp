@@ -367,7 +367,7 @@ class Parser {
     }
 
     // Reads the keys of a delivery map into `policy`; `channels` only at the top.
-    void parse_policy(const Entry& section, const std::string& prefix, DeliveryPolicy& policy,
+    void parse_policy(const Entry& section, const std::string& prefix, DeliveryPolicy& target,
                       bool top) {
         for (const auto& entry : section_entries(section, prefix)) {
             const std::string dotted = prefix + "." + entry.key;
@@ -379,23 +379,39 @@ class Parser {
             }
             Setting setting = scalar(entry, dotted);
             if (entry.key == "retry_base") {
-                policy.retry_base = duration(entry, setting, dotted, true);
+                target.retry_base = duration(entry, setting, dotted, true);
             } else if (entry.key == "retry_cap") {
-                policy.retry_cap = duration(entry, setting, dotted, true);
+                target.retry_cap = duration(entry, setting, dotted, true);
             } else if (entry.key == "jitter_percent") {
-                policy.jitter_percent = integer(entry, setting, dotted, 0, 100);
+                target.jitter_percent = integer(entry, setting, dotted, 0, 100);
             } else if (entry.key == "max_attempts") {
-                policy.max_attempts = integer(entry, setting, dotted, 1, 1000);
+                target.max_attempts = integer(entry, setting, dotted, 1, 1000);
             } else if (entry.key == "max_age") {
-                policy.max_age = duration(entry, setting, dotted, true);
+                target.max_age = duration(entry, setting, dotted, true);
             } else if (entry.key == "concurrency") {
-                policy.concurrency = integer(entry, setting, dotted, 1, 256);
+                target.concurrency = integer(entry, setting, dotted, 1, 256);
             } else if (entry.key == "breaker_failures") {
-                policy.breaker_failures = integer(entry, setting, dotted, 1, 1000);
+                target.breaker_failures = integer(entry, setting, dotted, 1, 1000);
             } else if (entry.key == "breaker_base") {
-                policy.breaker_base = duration(entry, setting, dotted, true);
+                target.breaker_base = duration(entry, setting, dotted, true);
             } else if (entry.key == "breaker_cap") {
-                policy.breaker_cap = duration(entry, setting, dotted, true);
+                target.breaker_cap = duration(entry, setting, dotted, true);
+            } else if (entry.key == "user_limit") {
+                if (setting.value.empty()) {
+                    target.user_limit.reset();
+                } else {
+                    auto rate = policy::parse_rate(setting.value);
+                    if (!rate) {
+                        fail(entry.key_mark, dotted + ": " + rate.error());
+                    }
+                    target.user_limit = *rate;
+                }
+            } else if (entry.key == "user_limit_action") {
+                if (setting.value != "delay" && setting.value != "drop") {
+                    fail(entry.key_mark,
+                         dotted + ": " + shown(setting) + " is not one of delay, drop");
+                }
+                target.user_limit_drops = setting.value == "drop";
             }
             set_policy(dotted, std::move(setting));
         }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/policy/rate_limit.hpp"
 #include "common/schedule/clock.hpp"
 
 namespace notify::config {
@@ -60,6 +61,8 @@ struct DeliveryPolicy {
     int breaker_failures = 5;
     Millis breaker_base{30'000};
     Millis breaker_cap{3'600'000};
+    std::optional<policy::RateLimit> user_limit; // per (user, channel); nullopt: none
+    bool user_limit_drops = false;               // over the limit: suppressed, not delayed
 };
 
 // Where alerts go (section `alerts`). Both routes may be set; neither means log only.

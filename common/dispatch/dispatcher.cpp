@@ -11,6 +11,7 @@
 #include "common/error.hpp"
 #include "common/policy/retry_policy.hpp"
 #include "common/providers/registry.hpp"
+#include "common/schedule/duration.hpp"
 #include "common/schedule/time_text.hpp"
 
 namespace notify::dispatch {
@@ -75,6 +76,13 @@ Dispatcher::Dispatcher(store::JobStore& store, const config::Config& config,
         unrouted.exclude.push_back(route.channel);
     }
     m_lanes.push_back(unrouted); // rows whose channel lost its route: fail them visibly
+    for (const auto& [name, provider] : config.providers) {
+        if (const auto* rate = provider.find("rate_limit")) {
+            if (auto parsed = policy::parse_rate(rate->value)) {
+                m_provider_limits[name] = *parsed;
+            }
+        }
+    }
     threads += 1;
     m_pool = std::make_unique<SendPool>(threads);
 }
@@ -156,14 +164,85 @@ void Dispatcher::fill_lanes(TimePoint now, PassReport& report) {
                                       m_config.lease, now, filter);
             claims.insert(claims.end(), more.begin(), more.end());
         }
+        report.claimed += static_cast<int>(claims.size());
+        claims = admit(std::move(claims), now, report);
         for (auto& claim : claims) {
-            ++report.claimed;
             ++lane.in_flight;
             std::int64_t id = claim.notification.id;
             m_running.emplace(id, claim);
             m_pool->submit([this, claim, i, now] { send_one(claim, i, now); });
         }
     }
+}
+
+std::vector<store::Claim> Dispatcher::admit(std::vector<store::Claim> claims, TimePoint now,
+                                            PassReport& report) {
+    std::vector<store::TokenRequest> requests;
+    std::vector<std::size_t> limited; // indexes of claims with a request
+    for (std::size_t i = 0; i < claims.size(); ++i) {
+        const model::Notification& n = claims[i].notification;
+        store::TokenRequest request;
+        const config::DeliveryPolicy& policy = m_config.delivery_for(n.channel);
+        if (policy.user_limit && n.user) {
+            request.buckets.emplace_back("user:" + *n.user + ":" + n.channel, *policy.user_limit);
+        }
+        if (const config::ChannelRoute* route = m_config.route(n.channel)) {
+            auto it = m_provider_limits.find(route->providers.front());
+            if (it != m_provider_limits.end()) {
+                request.buckets.emplace_back("provider:" + it->first, it->second);
+            }
+        }
+        if (!request.buckets.empty()) {
+            requests.push_back(std::move(request));
+            limited.push_back(i);
+        }
+    }
+    if (requests.empty()) {
+        return claims;
+    }
+    auto waits = m_store.take_tokens(requests, now);
+    std::vector<bool> keep(claims.size(), true);
+    std::vector<store::Completion> held;
+    for (std::size_t k = 0; k < limited.size(); ++k) {
+        if (!waits[k].wait) {
+            continue;
+        }
+        const store::Claim& claim = claims[limited[k]];
+        const model::Notification& n = claim.notification;
+        keep[limited[k]] = false;
+        const config::DeliveryPolicy& policy = m_config.delivery_for(n.channel);
+        bool user_limited = policy.user_limit && n.user;
+        store::Completion c;
+        c.id = n.id;
+        c.owner = claim.owner;
+        c.attempt = n.attempts;
+        c.provider = "-";
+        c.started_at = now;
+        c.finished_at = now;
+        c.next_due = now + *waits[k].wait;
+        const std::string& limiter = requests[k].buckets[waits[k].limiting].first;
+        if (user_limited && policy.user_limit_drops && limiter.rfind("user:", 0) == 0) {
+            c.outcome = store::Outcome::suppressed;
+            c.detail = "rate limited: more than " + std::to_string(policy.user_limit->count) +
+                       " per " + schedule::format_duration(policy.user_limit->per) + " to user " +
+                       *n.user + " on " + n.channel;
+        } else {
+            c.outcome = store::Outcome::deferred;
+            c.detail = "rate limited by " + limiter;
+            ++report.deferred;
+        }
+        held.push_back(c);
+    }
+    if (!held.empty()) {
+        m_store.complete_all(held);
+    }
+    std::vector<store::Claim> admitted;
+    for (std::size_t i = 0; i < claims.size(); ++i) {
+        if (keep[i]) {
+            admitted.push_back(std::move(claims[i]));
+        }
+    }
+    return admitted;
 }
 
 providers::Provider* Dispatcher::provider(const std::string& name, std::string& error) {

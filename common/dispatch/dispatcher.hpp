@@ -17,6 +17,7 @@
 #include "common/dispatch/alerts.hpp"
 #include "common/dispatch/breaker.hpp"
 #include "common/dispatch/send_pool.hpp"
+#include "common/policy/rate_limit.hpp"
 #include "common/providers/provider.hpp"
 #include "common/schedule/clock.hpp"
 #include "common/store/job_store.hpp"
@@ -104,6 +105,10 @@ class Dispatcher {
     store::Completion decide(const Finished& f, PassReport& report);
     void maintain(TimePoint now, PassReport& report);
     void fill_lanes(TimePoint now, PassReport& report);
+    // Takes rate-limit tokens for `claims`; returns those that may be sent now and records
+    // the others as deferred (or suppressed, for a user limit that drops).
+    std::vector<store::Claim> admit(std::vector<store::Claim> claims, TimePoint now,
+                                    PassReport& report);
 
     store::JobStore& m_store;
     const config::Config& m_config;
@@ -115,6 +120,8 @@ class Dispatcher {
     AlertSink m_alerts;
     TimePoint m_next_maintenance{};
     bool m_draining = false;
+
+    std::map<std::string, policy::RateLimit> m_provider_limits; // providers.NAME.rate_limit
 
     std::mutex m_providers_mutex;
     std::map<std::string, std::unique_ptr<providers::Provider>> m_providers;

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "common/error.hpp"
+#include "common/policy/rate_limit.hpp"
 #include "common/providers/exec_provider.hpp"
 #include "common/providers/file_provider.hpp"
 #include "common/providers/log_provider.hpp"
@@ -119,6 +120,14 @@ void validate(const config::Config& config) {
         for (const auto& k : type->keys) {
             known.emplace_back(k.name);
         }
+        known.emplace_back("rate_limit"); // every type: at most N sends per duration
+        if (const auto* rate = provider.find("rate_limit")) {
+            auto parsed = policy::parse_rate(rate->value);
+            if (!parsed) {
+                throw Error(Exit::config, where(rate->origin) + "providers." + name +
+                                              ".rate_limit: " + parsed.error());
+            }
+        }
         auto check_key = [&](const std::string& key, const std::string& origin) {
             if (std::find(known.begin(), known.end(), key) != known.end()) {
                 return;
@@ -143,6 +152,9 @@ void validate(const config::Config& config) {
                 throw Error(Exit::config, prefix + ": missing required key \"" +
                                               std::string(k.name) + "\" for type " + provider.type);
             }
+        }
+        if (provider.type == "exec") {
+            check_exec_config(provider);
         }
         if (provider.type == "log") {
             if (const auto* level = provider.find("level")) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/model/notification.hpp"
+#include "common/policy/rate_limit.hpp"
 #include "common/schedule/clock.hpp"
 
 namespace notify::store {
@@ -125,6 +126,16 @@ struct Schedule {
     std::optional<TimePoint> last_slot; // the last slot fired
 };
 
+// One notification's rate-limit check: a token from every bucket, or from none.
+struct TokenRequest {
+    std::vector<std::pair<std::string, policy::RateLimit>> buckets; // key, limit
+};
+
+struct TokenResult {
+    std::optional<Millis> wait; // nullopt: every token taken
+    std::size_t limiting = 0;   // index of the bucket with the longest wait
+};
+
 class JobStore {
   public:
     virtual ~JobStore() = default;
@@ -172,6 +183,11 @@ class JobStore {
     // The earliest due_at among claimable rows, the earliest lease expiry, or the earliest
     // unpaused schedule slot; nullopt if none.
     virtual std::optional<TimePoint> next_wakeup() = 0;
+
+    // For each request, in one transaction: takes one token from each of its buckets if all
+    // have one (nullopt), else takes none and returns how long until all would.
+    virtual std::vector<TokenResult> take_tokens(const std::vector<TokenRequest>& requests,
+                                                 TimePoint now) = 0;
 
     // The earliest due_at of claimable rows matching `filter` (ignoring high_only).
     virtual std::optional<TimePoint> next_due(const ClaimFilter& filter) = 0;

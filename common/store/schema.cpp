@@ -86,6 +86,14 @@ CREATE TABLE schedule_fires (
 CREATE INDEX notifications_lane ON notifications (channel, priority, due_at, id)
     WHERE status IN ('scheduled', 'queued', 'retrying');
 )sql",
+        // 4: token buckets of rate limits, shared by every dispatcher and kept across restarts.
+        R"sql(
+CREATE TABLE rate_buckets (
+    key        TEXT    PRIMARY KEY,
+    tokens     REAL    NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+)sql",
     };
     return k_migrations;
 }

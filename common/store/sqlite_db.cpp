@@ -117,6 +117,15 @@ Statement& Statement::bind(int index, std::string_view value) {
     return *this;
 }
 
+Statement& Statement::bind_real(int index, double value) {
+    sqlite3_bind_double(m_stmt, index, value);
+    return *this;
+}
+
+double Statement::real(int column) const {
+    return sqlite3_column_double(m_stmt, column);
+}
+
 Statement& Statement::bind_null(int index) {
     sqlite3_bind_null(m_stmt, index);
     return *this;

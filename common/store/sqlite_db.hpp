@@ -70,6 +70,7 @@ class Statement {
     }
     Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
     Statement& bind_null(int index);
+    Statement& bind_real(int index, double value);
     template <class T>
     Statement& bind(int index, const std::optional<T>& value) {
         if (value) {
@@ -86,6 +87,7 @@ class Statement {
 
     bool is_null(int column) const;
     std::int64_t int64(int column) const;
+    double real(int column) const;
     std::string text(int column) const;
     std::optional<std::string> optional_text(int column) const;
     std::optional<std::int64_t> optional_int64(int column) const;

@@ -387,6 +387,47 @@ class SqliteJobStore final : public JobStore {
         return applied;
     }
 
+    std::vector<TokenResult> take_tokens(const std::vector<TokenRequest>& requests,
+                                         TimePoint now) override {
+        Transaction tx(m_db);
+        std::vector<TokenResult> out;
+        for (const TokenRequest& request : requests) {
+            std::vector<std::pair<std::string, policy::TakeResult>> results;
+            std::optional<Millis> wait;
+            std::size_t limiting = 0;
+            for (const auto& [key, limit] : request.buckets) {
+                auto& q =
+                    m_db.prepare("SELECT tokens, updated_at FROM rate_buckets WHERE key = ?1");
+                q.bind(1, key);
+                policy::BucketState state;
+                if (q.step()) {
+                    state.tokens = static_cast<double>(q.real(0));
+                    state.updated_at = from_unix_ms(q.int64(1));
+                }
+                q.reset();
+                auto r = policy::take_token(state, limit, now, false);
+                if (r.wait && (!wait || *r.wait > *wait)) {
+                    wait = r.wait;
+                    limiting = results.size();
+                }
+                results.emplace_back(key, r);
+            }
+            for (auto& [key, r] : results) {
+                if (!wait) {
+                    r.state.tokens -= 1.0;
+                }
+                auto& u = m_db.prepare("INSERT INTO rate_buckets (key, tokens, updated_at) VALUES "
+                                       "(?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET tokens = "
+                                       "excluded.tokens, updated_at = excluded.updated_at");
+                u.bind(1, key).bind_real(2, r.state.tokens).bind(3, to_unix_ms(r.state.updated_at));
+                u.run();
+            }
+            out.push_back({wait, limiting});
+        }
+        tx.commit();
+        return out;
+    }
+
     std::optional<TimePoint> next_due(const ClaimFilter& filter) override {
         auto& q = m_db.prepare(std::string("SELECT min(due_at) FROM notifications WHERE ") +
                                k_claimable + channel_condition(filter));
@@ -478,8 +519,10 @@ class SqliteJobStore final : public JobStore {
             add_event(c.id, "failed", c.finished_at,
                       t.provider + ": " + t.attempt_class + ": " + t.detail);
         }
-        add_attempt(c.id, c.attempt, c.provider, c.started_at, c.finished_at, c.attempt_class,
-                    c.detail);
+        if (!c.attempt_class.empty()) { // empty: decided before any provider was tried
+            add_attempt(c.id, c.attempt, c.provider, c.started_at, c.finished_at, c.attempt_class,
+                        c.detail);
+        }
         switch (c.outcome) {
         case Outcome::sent:
             add_event(c.id, "sent", c.finished_at, c.provider + ": " + c.detail);

@@ -853,6 +853,8 @@ channels:
         "delivery.breaker_failures=5 @default",
         "delivery.breaker_base=30s @default",
         "delivery.breaker_cap=1h @default",
+        "delivery.user_limit= @default",
+        "delivery.user_limit_action=delay @default",
         "alerts.min_interval=5m @default",
     };
     EXPECT_EQ(rows, expected);

@@ -415,3 +415,76 @@ TEST(DispatcherOwner, OwnerIdIsHostPidAndEightHexDigits) {
 
 } // namespace
 } // namespace notify::dispatch
+
+namespace notify::dispatch {
+namespace {
+
+TEST_F(DispatcherTest, UserLimitDelaysTheRestAndKeepsThemQueued) {
+    m_config.delivery.user_limit = policy::RateLimit{2, std::chrono::hours(1)};
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 3; ++i) {
+        store::NewNotification n;
+        n.channel = "email";
+        n.to = "alice@example.com";
+        n.user = "alice";
+        n.body = "hi";
+        n.due_at = k_t0;
+        store::EnqueueRequest req;
+        req.rows.push_back(n);
+        ids.push_back(m_store->enqueue(req, k_t0).ids.at(0));
+    }
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    PassReport r = d.run_until_idle();
+    EXPECT_EQ(r.sent, 2);
+    EXPECT_EQ(r.deferred, 1);
+    auto third = detail(ids[2]);
+    EXPECT_EQ(third.notification.status, model::Status::scheduled);
+    EXPECT_EQ(third.notification.attempts, 0);
+    EXPECT_GE(third.notification.due_at, k_t0 + std::chrono::minutes(29));
+    EXPECT_EQ(third.notification.last_error, "rate limited by user:alice:email");
+    // The bucket is in the store: a second dispatcher (a restart) honours it too.
+    m_clock.set(k_t0 + std::chrono::minutes(31));
+    Dispatcher again(*m_store, m_config, m_clock, options());
+    EXPECT_EQ(again.run_until_idle().sent, 1);
+}
+
+TEST_F(DispatcherTest, UserLimitThatDropsSuppressesWithTheReason) {
+    m_config.delivery.user_limit = policy::RateLimit{1, std::chrono::hours(1)};
+    m_config.delivery.user_limit_drops = true;
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 2; ++i) {
+        store::NewNotification n;
+        n.channel = "email";
+        n.to = "bob@example.com";
+        n.user = "bob";
+        n.body = "hi";
+        n.due_at = k_t0;
+        store::EnqueueRequest req;
+        req.rows.push_back(n);
+        ids.push_back(m_store->enqueue(req, k_t0).ids.at(0));
+    }
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    EXPECT_EQ(d.run_until_idle().sent, 1);
+    auto second = detail(ids[1]);
+    EXPECT_EQ(second.notification.status, model::Status::suppressed);
+    EXPECT_EQ(second.notification.last_error,
+              "rate limited: more than 1 per 1h to user bob on email");
+}
+
+TEST_F(DispatcherTest, ProviderRateLimitDelaysWithoutBurningAttempts) {
+    m_config.providers["out"].options["rate_limit"] = config::Setting{"2/1m", "test", false};
+    for (int i = 0; i < 5; ++i) {
+        enqueue("email", "user" + std::to_string(i) + "@example.com");
+    }
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    PassReport r = d.run_until_idle();
+    EXPECT_EQ(r.sent, 2);
+    EXPECT_EQ(r.deferred, 3);
+    EXPECT_EQ(delivered().size(), 2u);
+    m_clock.advance(std::chrono::seconds(61));
+    Dispatcher later(*m_store, m_config, m_clock, options());
+    EXPECT_EQ(later.run_until_idle().sent, 2);
+}
+
+} // namespace
+} // namespace notify::dispatch
