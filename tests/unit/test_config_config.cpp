@@ -793,6 +793,8 @@ TEST(ConfigDescribe, DefaultsInStableOrder) {
                                               "delivery.breaker_failures",
                                               "delivery.breaker_base",
                                               "delivery.breaker_cap",
+                                              "delivery.user_limit",
+                                              "delivery.user_limit_action",
                                               "alerts.min_interval"}));
     EXPECT_EQ(shown(lines, "channels.email")->value, "[file]");
     EXPECT_EQ(shown(lines, "daemon.batch")->value, "64");
