@@ -19,6 +19,7 @@
 #include "common/providers/registry.hpp"
 #include "common/schedule/duration.hpp"
 #include "daemon/signals.hpp"
+#include "daemon/systemd_notify.hpp"
 
 namespace notify::daemon {
 
@@ -73,13 +74,16 @@ int serve(const Options& o) {
     };
     auto dispatcher =
         std::make_unique<dispatch::Dispatcher>(*store, config, clock, make_options(config));
+    SystemdNotifier systemd;
     if (o.once) {
         dispatch::PassReport r = dispatcher->run_until_idle();
         spdlog::info("once: scheduled {} claimed {} sent {} retrying {} dead {} deferred {}",
                      r.scheduled, r.claimed, r.sent, r.retrying, r.dead, r.deferred);
         return 0;
     }
+    systemd.ready("dispatching from " + config.store_path.value);
     while (!flags.stop.load()) {
+        systemd.keep_alive(clock.now());
         if (flags.reload.exchange(false)) {
             try {
                 config::Config fresh = load_config(o);
@@ -119,6 +123,9 @@ int serve(const Options& o) {
         if (auto next = dispatcher->next_wakeup()) {
             sleep = std::clamp(*next - clock.now(), Millis{0}, config.poll_interval);
         }
+        if (auto cap = systemd.max_sleep()) {
+            sleep = std::min(sleep, *cap);
+        }
         if (sleep <= Millis{0} && idle) {
             sleep = Millis{50}; // due but nothing could be done now (lanes full): do not spin
         }
@@ -128,6 +135,7 @@ int serve(const Options& o) {
             wakeup.drain();
         }
     }
+    systemd.stopping();
     spdlog::info("stopping: waiting up to {} for {} send(s) in flight",
                  schedule::format_duration(config.shutdown_grace), dispatcher->in_flight());
     dispatch::PassReport r = dispatcher->drain(config.shutdown_grace);

@@ -5,7 +5,7 @@ set -eu
 
 build_pkgs="build-essential cmake pkg-config ninja-build tzdata ca-certificates \
 libcli11-dev libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev \
-libgtest-dev libgmock-dev nlohmann-json3-dev libhowardhinnant-date-dev groff-base"
+libgtest-dev libgmock-dev nlohmann-json3-dev libhowardhinnant-date-dev libsystemd-dev groff-base"
 test_pkgs="python3 clang-format"
 
 want="$build_pkgs"
