@@ -115,6 +115,43 @@ class ReliabilityTest(NotifyTestCase):
                         what=f"all of {ids} to be {status}: {self.statuses(ids)}; log:\n"
                              + self.env.daemon_log())
 
+    def gated_sms_setup(self):
+        """sms -> an exec provider blocked on a gate file (at most 15 s), email -> a file;
+        shutdown_grace 1s. Returns (started, sms_log, gate, out)."""
+        started = self.env.path("sms-started.txt")
+        sms_log = self.env.path("sms.txt")
+        gate = self.env.path("sms-gate")
+        out = self.env.path("email.jsonl")
+        self.env.write_config(
+            "daemon:\n"
+            "  shutdown_grace: 1s\n"
+            "providers:\n"
+            "  slowsms:\n"
+            "    type: exec\n"
+            f"    command: {self.exec_command('--started', started, '--gate', gate, '--gate-max', '15', '--log', sms_log)}\n"
+            "    timeout: 20s\n"
+            "  out:\n"
+            "    type: file\n"
+            f"    path: {q(out)}\n"
+            "channels:\n"
+            "  sms: [slowsms]\n"
+            "  email: [out]\n")
+
+        def open_gate():
+            with open(gate, "w"):
+                pass
+
+        def release_scripts():
+            # Runs before the temp dir is removed: let blocked provider scripts finish.
+            open_gate()
+            deadline = time.monotonic() + 5
+            while (sorted(read_ids(started)) != sorted(read_ids(sms_log))
+                   and time.monotonic() < deadline):
+                time.sleep(0.05)
+        self.addCleanup(release_scripts)
+        self.open_gate = open_gate
+        return started, sms_log, gate, out
+
     # --- 1. wake-up on send -----------------------------------------------------------------
     def test_due_now_send_is_delivered_well_before_the_safety_poll(self):
         # The default safety poll is 5 s; `notify send` pokes the daemon, so a due-now
@@ -264,24 +301,9 @@ class ReliabilityTest(NotifyTestCase):
 
     # --- 6. lanes -----------------------------------------------------------------------------
     def test_slow_channel_does_not_block_another_channel(self):
-        started = self.env.path("sms-started.txt")
-        sms_log = self.env.path("sms.txt")
-        gate = self.env.path("sms-gate")
-        out = self.env.path("email.jsonl")
         # The sms provider blocks until the gate file exists (at most 15 s, under its 20 s
         # timeout): deterministic "still in flight" without relying on a sleep's length.
-        self.env.write_config(
-            "providers:\n"
-            "  slowsms:\n"
-            "    type: exec\n"
-            f"    command: {self.exec_command('--started', started, '--gate', gate, '--gate-max', '15', '--log', sms_log)}\n"
-            "    timeout: 20s\n"
-            "  out:\n"
-            "    type: file\n"
-            f"    path: {q(out)}\n"
-            "channels:\n"
-            "  sms: [slowsms]\n"
-            "  email: [out]\n")
+        started, sms_log, gate, out = self.gated_sms_setup()
         self.start()
         sms = [self.env.send(channel="sms", to=f"+1555123456{i}", body=f"s{i}") for i in range(4)]
         wait_for(lambda: len(read_ids(started)) >= 1, timeout=30,
@@ -293,8 +315,7 @@ class ReliabilityTest(NotifyTestCase):
         self.assertNotIn("sent", sms_status.values(), sms_status)
         self.assertIn("sending", sms_status.values(), sms_status)
         self.assertEqual(sorted(m["id"] for m in self.env.delivered(out)), sorted(emails))
-        with open(gate, "w"):
-            pass
+        self.open_gate()
         self.wait_all(sms, "sent", timeout=60)
         self.assertEqual(sorted(read_ids(sms_log)), sorted(sms))
         self.assertEqual(self.env.stop_daemon(), 0)
@@ -433,35 +454,6 @@ class ReliabilityTest(NotifyTestCase):
         self.assertEqual(self.env.stop_daemon(), 0)
 
     # --- SIGHUP with a send in flight longer than shutdown_grace -----------------------------
-    def gated_sms_setup(self):
-        """sms -> an exec provider blocked on a gate file (at most 15 s), email -> a file;
-        shutdown_grace 1s. Returns (started, sms_log, gate, out)."""
-        started = self.env.path("sms-started.txt")
-        sms_log = self.env.path("sms.txt")
-        gate = self.env.path("sms-gate")
-        out = self.env.path("email.jsonl")
-        self.env.write_config(
-            "daemon:\n"
-            "  shutdown_grace: 1s\n"
-            "providers:\n"
-            "  slowsms:\n"
-            "    type: exec\n"
-            f"    command: {self.exec_command('--started', started, '--gate', gate, '--gate-max', '15', '--log', sms_log)}\n"
-            "    timeout: 20s\n"
-            "  out:\n"
-            "    type: file\n"
-            f"    path: {q(out)}\n"
-            "channels:\n"
-            "  sms: [slowsms]\n"
-            "  email: [out]\n")
-
-        def open_gate():
-            with open(gate, "w"):
-                pass
-        self.addCleanup(open_gate)  # runs before the temp dir is removed
-        self.open_gate = open_gate
-        return started, sms_log, gate, out
-
     # BUG: on SIGHUP, daemon/run.cpp calls dispatcher->drain(shutdown_grace), which releases
     # sends still running past the grace, then dispatcher.reset(): ~SendPool joins its threads,
     # so the whole daemon blocks until the slow send finishes. Every other lane stalls for

@@ -1,0 +1,51 @@
+// A small HTTP client over libcurl for the remote providers: one request, a response with
+// status, headers and body, TLS verification always on (a private CA via ca_file), HTTP/2
+// when asked, and the mapping of HTTP outcomes to failure kinds.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/providers/provider.hpp"
+#include "common/schedule/clock.hpp"
+
+namespace notify::providers {
+
+struct HttpRequest {
+    std::string method = "POST";
+    std::string url;
+    std::vector<std::string> headers; // "Name: value"
+    std::string body;
+    Millis connect_timeout{10'000};
+    Millis timeout{30'000};
+    std::string ca_file;  // extra CA bundle for private CAs; empty: the system store
+    bool http2 = false;   // HTTP/2 (h2 over TLS via ALPN, h2c with prior knowledge)
+    std::string basic_auth; // "user:password" for HTTP basic auth; empty: none
+};
+
+struct HttpResponse {
+    long status = 0;                           // 0 when no response arrived
+    std::map<std::string, std::string> headers; // lower-cased names, last value wins
+    std::string body;
+    std::string error; // transport error (connect, TLS, timeout); empty when a response came
+    long http_version = 0; // 1, 2 (CURL_HTTP_VERSION_*-independent: 1 = 1.x, 2 = 2)
+};
+
+// Performs `request`. Never throws for network problems: they are in `error`.
+// Thread-safe (one easy handle per call).
+HttpResponse http_perform(const HttpRequest& request);
+
+// Parses a Retry-After value (delta-seconds or an HTTP-date) relative to `now`.
+std::optional<Millis> parse_retry_after(const std::string& value, TimePoint now);
+
+// The usual classification of an HTTP outcome: transport errors and 5xx/408/425 transient,
+// 429 rate_limited (with Retry-After), 401/403 auth, other 4xx permanent. `detail` is the
+// caller's one-line description (never containing secrets).
+SendResult classify_http(const HttpResponse& response, std::string detail, TimePoint now);
+
+// Removes userinfo and query strings from a URL for messages: secrets often live there.
+std::string redact_url(const std::string& url);
+
+} // namespace notify::providers
