@@ -72,32 +72,44 @@ int serve(const Options& o) {
         options.batch = c.batch;
         return options;
     };
-    auto dispatcher =
-        std::make_unique<dispatch::Dispatcher>(*store, config, clock, make_options(config));
+    // A config and the dispatcher built on it. A reload starts a new generation; the old one
+    // stops claiming but keeps recording its sends in flight until they finish, so a reload
+    // neither stalls other lanes nor sends anything twice.
+    struct Generation {
+        std::unique_ptr<config::Config> config;
+        std::unique_ptr<dispatch::Dispatcher> dispatcher;
+    };
+    auto start_generation = [&](config::Config c) {
+        Generation g;
+        g.config = std::make_unique<config::Config>(std::move(c));
+        g.dispatcher = std::make_unique<dispatch::Dispatcher>(*store, *g.config, clock,
+                                                              make_options(*g.config));
+        return g;
+    };
+    Generation current = start_generation(std::move(config));
+    std::vector<Generation> retiring;
     SystemdNotifier systemd;
     if (o.once) {
-        dispatch::PassReport r = dispatcher->run_until_idle();
+        dispatch::PassReport r = current.dispatcher->run_until_idle();
         spdlog::info("once: scheduled {} claimed {} sent {} retrying {} dead {} deferred {}",
                      r.scheduled, r.claimed, r.sent, r.retrying, r.dead, r.deferred);
         return 0;
     }
-    systemd.ready("dispatching from " + config.store_path.value);
+    systemd.ready("dispatching from " + current.config->store_path.value);
     while (!flags.stop.load()) {
         systemd.keep_alive(clock.now());
         if (flags.reload.exchange(false)) {
             try {
                 config::Config fresh = load_config(o);
-                if (fresh.store_path.value != config.store_path.value) {
+                if (fresh.store_path.value != current.config->store_path.value) {
                     spdlog::warn("reload: store path change to {} needs a restart; keeping {}",
-                                 fresh.store_path.value, config.store_path.value);
-                    fresh.store_path = config.store_path;
+                                 fresh.store_path.value, current.config->store_path.value);
+                    fresh.store_path = current.config->store_path;
                 }
-                // Let the old dispatcher finish what it holds before switching.
-                dispatcher->drain(config.shutdown_grace);
-                dispatcher.reset();
-                config = std::move(fresh);
-                dispatcher = std::make_unique<dispatch::Dispatcher>(*store, config, clock,
-                                                                    make_options(config));
+                Generation next = start_generation(std::move(fresh));
+                current.dispatcher->retire();
+                retiring.push_back(std::move(current));
+                current = std::move(next);
                 spdlog::info("reloaded configuration");
             } catch (const Error& e) {
                 spdlog::error("reload failed, keeping the previous configuration: {}", e.what());
@@ -105,7 +117,11 @@ int serve(const Options& o) {
         }
         bool idle = true;
         try {
-            dispatch::PassReport r = dispatcher->turn();
+            for (auto it = retiring.begin(); it != retiring.end();) {
+                it->dispatcher->turn(); // records finished sends; claims nothing
+                it = it->dispatcher->in_flight() == 0 ? retiring.erase(it) : it + 1;
+            }
+            dispatch::PassReport r = current.dispatcher->turn();
             idle = r.claimed == 0 && r.rescued == 0 && r.expired == 0 && r.scheduled == 0 &&
                    r.sent + r.retrying + r.dead + r.deferred == 0;
         } catch (const Error& e) {
@@ -119,9 +135,10 @@ int serve(const Options& o) {
         }
         // Sleep until the next due row, lease expiry or schedule slot (at most the safety poll
         // interval), a send finishing, a poke from `notify send`, or a signal.
-        Millis sleep = config.poll_interval;
-        if (auto next = dispatcher->next_wakeup()) {
-            sleep = std::clamp(*next - clock.now(), Millis{0}, config.poll_interval);
+        const config::Config& config_now = *current.config;
+        Millis sleep = config_now.poll_interval;
+        if (auto next = current.dispatcher->next_wakeup()) {
+            sleep = std::clamp(*next - clock.now(), Millis{0}, config_now.poll_interval);
         }
         if (auto cap = systemd.max_sleep()) {
             sleep = std::min(sleep, *cap);
@@ -130,19 +147,35 @@ int serve(const Options& o) {
             sleep = Millis{50}; // due but nothing could be done now (lanes full): do not spin
         }
         if (sleep > Millis{0}) {
-            wait_for_signal(static_cast<int>(sleep.count()), wakeup.fd(),
-                            dispatcher->completion_fd());
+            std::vector<int> fds = {wakeup.fd(), current.dispatcher->completion_fd()};
+            for (const auto& g : retiring) {
+                fds.push_back(g.dispatcher->completion_fd());
+            }
+            wait_for_signal(static_cast<int>(sleep.count()), fds);
             wakeup.drain();
         }
     }
     systemd.stopping();
+    retiring.push_back(std::move(current));
+    int in_flight = 0;
+    for (const auto& g : retiring) {
+        in_flight += g.dispatcher->in_flight();
+    }
+    Millis grace = retiring.back().config->shutdown_grace;
     spdlog::info("stopping: waiting up to {} for {} send(s) in flight",
-                 schedule::format_duration(config.shutdown_grace), dispatcher->in_flight());
-    dispatch::PassReport r = dispatcher->drain(config.shutdown_grace);
-    if (dispatcher->in_flight() > 0 || r.deferred > 0) {
+                 schedule::format_duration(grace), in_flight);
+    TimePoint deadline = clock.now() + grace;
+    int released = 0;
+    bool still_running = false;
+    for (auto& g : retiring) {
+        dispatch::PassReport r = g.dispatcher->drain(std::max(Millis{0}, deadline - clock.now()));
+        released += r.deferred;
+        still_running = still_running || g.dispatcher->in_flight() > 0;
+    }
+    if (still_running) {
         // Sends still running hold provider objects: leave without destroying them. Their rows
         // are already given back to the store.
-        spdlog::info("stopped ({} released)", r.deferred);
+        spdlog::info("stopped ({} released)", released);
         spdlog::shutdown();
         std::_Exit(0);
     }

@@ -46,9 +46,13 @@ void install_signal_handlers(SignalFlags& flags) {
     std::signal(SIGPIPE, SIG_IGN);
 }
 
-void wait_for_signal(int timeout_ms, int fd1, int fd2) {
-    pollfd fds[3] = {{g_pipe[0], POLLIN, 0}, {fd1, POLLIN, 0}, {fd2, POLLIN, 0}};
-    ::poll(fds, 3, timeout_ms); // negative fds are ignored by poll
+void wait_for_signal(int timeout_ms, const std::vector<int>& extra) {
+    std::vector<pollfd> fds;
+    fds.push_back({g_pipe[0], POLLIN, 0});
+    for (int fd : extra) {
+        fds.push_back({fd, POLLIN, 0}); // poll ignores negative fds
+    }
+    ::poll(fds.data(), fds.size(), timeout_ms);
     if (g_pipe[0] < 0) {
         return;
     }

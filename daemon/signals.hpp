@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <vector>
 
 namespace notify::daemon {
 
@@ -14,8 +15,8 @@ struct SignalFlags {
 // write a byte to an internal self-pipe; ignores SIGPIPE. Call once per process.
 void install_signal_handlers(SignalFlags& flags);
 
-// Sleeps up to `timeout_ms`, returning early when a signal arrives or one of `fd1`, `fd2`
-// (ignored when negative) becomes readable.
-void wait_for_signal(int timeout_ms, int fd1 = -1, int fd2 = -1);
+// Sleeps up to `timeout_ms`, returning early when a signal arrives or one of `fds` (negative
+// ones are ignored) becomes readable.
+void wait_for_signal(int timeout_ms, const std::vector<int>& fds = {});
 
 } // namespace notify::daemon

@@ -1,9 +1,9 @@
 // sd_notify(3) wrapper.
 #include "daemon/systemd_notify.hpp"
 
-#include <systemd/sd-daemon.h>
-
 #include <cstdint>
+
+#include <systemd/sd-daemon.h>
 
 namespace notify::daemon {
 
@@ -22,7 +22,9 @@ void SystemdNotifier::status(const std::string& text) {
     sd_notify(0, ("STATUS=" + text).c_str());
 }
 
-void SystemdNotifier::stopping() { sd_notify(0, "STOPPING=1"); }
+void SystemdNotifier::stopping() {
+    sd_notify(0, "STOPPING=1");
+}
 
 void SystemdNotifier::keep_alive(TimePoint now) {
     if (m_interval && now - m_last_ping >= *m_interval) {
@@ -31,6 +33,8 @@ void SystemdNotifier::keep_alive(TimePoint now) {
     }
 }
 
-std::optional<Millis> SystemdNotifier::max_sleep() const { return m_interval; }
+std::optional<Millis> SystemdNotifier::max_sleep() const {
+    return m_interval;
+}
 
 } // namespace notify::daemon

@@ -74,6 +74,9 @@ class Dispatcher {
     // nullopt if nothing is pending. May be <= now while lanes are full.
     std::optional<TimePoint> next_wakeup();
 
+    // Stops claiming for good; later turns only record sends still in flight.
+    void retire() { m_draining = true; }
+
     // Stops claiming, waits up to `grace` for sends in flight and records them, then gives the
     // attempts still running back to the store (due now, attempt not counted). Returns how
     // many were given back; their sends may still complete (at-least-once).

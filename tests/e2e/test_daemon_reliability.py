@@ -454,11 +454,10 @@ class ReliabilityTest(NotifyTestCase):
         self.assertEqual(self.env.stop_daemon(), 0)
 
     # --- SIGHUP with a send in flight longer than shutdown_grace -----------------------------
-    # BUG: on SIGHUP, daemon/run.cpp calls dispatcher->drain(shutdown_grace), which releases
+    # Regression: on SIGHUP, daemon/run.cpp calls dispatcher->drain(shutdown_grace), which releases
     # sends still running past the grace, then dispatcher.reset(): ~SendPool joins its threads,
     # so the whole daemon blocks until the slow send finishes. Every other lane stalls for
     # that time (an email sent during the reload waits for the sms provider).
-    @unittest.expectedFailure
     def test_sighup_with_slow_send_in_flight_does_not_stall_other_lanes(self):
         started, sms_log, gate, out = self.gated_sms_setup()
         self.start()
@@ -476,10 +475,9 @@ class ReliabilityTest(NotifyTestCase):
         self.wait_status(sms, "sent")
         self.assertEqual(self.env.stop_daemon(), 0)
 
-    # BUG: same root cause: the send running at SIGHUP is released ("may be sent twice") even
+    # Regression: same root cause: the send running at SIGHUP is released ("may be sent twice") even
     # though the daemon keeps running, the old pool then lets it finish (its result is
     # discarded), and the new dispatcher sends the released row again: delivered twice.
-    @unittest.expectedFailure
     def test_sighup_with_slow_send_in_flight_sends_it_once(self):
         started, sms_log, gate, out = self.gated_sms_setup()
         self.start()
@@ -495,9 +493,8 @@ class ReliabilityTest(NotifyTestCase):
         self.assertEqual(read_ids(sms_log), [sms], "a reload made the provider send twice")
         self.assertEqual(self.env.stop_daemon(), 0)
 
-    # BUG: same root cause: SIGTERM arriving while a SIGHUP reload waits for the send pool is
+    # Regression: same root cause: SIGTERM arriving while a SIGHUP reload waits for the send pool is
     # only honoured once the slow send finishes, far beyond daemon.shutdown_grace.
-    @unittest.expectedFailure
     def test_sigterm_during_reload_exits_within_shutdown_grace(self):
         started, sms_log, gate, out = self.gated_sms_setup()
         self.start()
