@@ -35,6 +35,7 @@ void add_purge_command(CLI::App& app, Context& ctx);
 void add_stats_command(CLI::App& app, Context& ctx);
 void add_dispatch_command(CLI::App& app, Context& ctx);
 void add_schedule_command(CLI::App& app, Context& ctx);
+void add_provider_command(CLI::App& app, Context& ctx);
 void add_config_command(CLI::App& app, Context& ctx);
 
 } // namespace notify::cli
