@@ -4,16 +4,16 @@
 // convention) is collected and can be read with requests().
 #pragma once
 
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <chrono>
-#include <stdexcept>
-#include <string>
-#include <vector>
 
 namespace notify::test {
 
