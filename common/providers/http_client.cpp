@@ -1,13 +1,13 @@
 // libcurl-based HTTP requests for providers.
 #include "common/providers/http_client.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <ctime>
 #include <mutex>
+
+#include <curl/curl.h>
 
 namespace notify::providers {
 

@@ -20,16 +20,16 @@ struct HttpRequest {
     std::string body;
     Millis connect_timeout{10'000};
     Millis timeout{30'000};
-    std::string ca_file;  // extra CA bundle for private CAs; empty: the system store
-    bool http2 = false;   // HTTP/2 (h2 over TLS via ALPN, h2c with prior knowledge)
+    std::string ca_file;    // extra CA bundle for private CAs; empty: the system store
+    bool http2 = false;     // HTTP/2 (h2 over TLS via ALPN, h2c with prior knowledge)
     std::string basic_auth; // "user:password" for HTTP basic auth; empty: none
 };
 
 struct HttpResponse {
-    long status = 0;                           // 0 when no response arrived
+    long status = 0;                            // 0 when no response arrived
     std::map<std::string, std::string> headers; // lower-cased names, last value wins
     std::string body;
-    std::string error; // transport error (connect, TLS, timeout); empty when a response came
+    std::string error;     // transport error (connect, TLS, timeout); empty when a response came
     long http_version = 0; // 1, 2 (CURL_HTTP_VERSION_*-independent: 1 = 1.x, 2 = 2)
 };
 
