@@ -294,7 +294,11 @@ TEST_F(ExecProviderTest, ChildThatIgnoresStdinWithLargeMessageIsSent) {
 TEST_F(ExecProviderTest, ChildGetsOnlyTheStandardDescriptors) {
     int leaked = ::open("/dev/null", O_RDONLY); // deliberately without O_CLOEXEC
     ASSERT_GE(leaked, 0);
-    auto p = provider({"/bin/sh", "-c", "cat > /dev/null; ls /proc/$$/fd | tr '\\n' ' '"});
+    // Probe with stat only: listing /proc/$$/fd would race with the shell's own pipe and
+    // directory descriptors.
+    const std::string probe = "cat > /dev/null; for n in 0 1 2 " + std::to_string(leaked) +
+                              "; do [ -e /proc/$$/fd/$n ] && printf '%s ' $n; done; echo";
+    auto p = provider({"/bin/sh", "-c", probe});
     SendResult r = p->send(message());
     ::close(leaked);
     EXPECT_TRUE(r.ok);
