@@ -18,9 +18,9 @@ void add_dispatch_command(CLI::App& app, Context& ctx) {
     cmd->add_flag("--once", *once,
                   "One pass over what is due (required; notifyd runs "
                   "continuously)");
-    cmd->footer(
-        "Prints 'scheduled N claimed N sent N retrying N dead N rescued N expired N'.\nExample "
-        "crontab line:\n  * * * * * notify dispatch --once");
+    cmd->footer("Prints 'scheduled N claimed N sent N retrying N dead N deferred N rescued N "
+                "expired N'.\nExample "
+                "crontab line:\n  * * * * * notify dispatch --once");
     cmd->callback([&ctx, once] {
         ctx.action = [&ctx, once] {
             if (!*once) {
@@ -44,12 +44,14 @@ void add_dispatch_command(CLI::App& app, Context& ctx) {
                                      {"sent", r.sent},
                                      {"retrying", r.retrying},
                                      {"dead", r.dead},
+                                     {"deferred", r.deferred},
                                      {"rescued", r.rescued},
                                      {"expired", r.expired}});
             } else {
                 ctx.out << "scheduled " << r.scheduled << " claimed " << r.claimed << " sent "
-                        << r.sent << " retrying " << r.retrying << " dead " << r.dead << " rescued "
-                        << r.rescued << " expired " << r.expired << '\n';
+                        << r.sent << " retrying " << r.retrying << " dead " << r.dead
+                        << " deferred " << r.deferred << " rescued " << r.rescued << " expired "
+                        << r.expired << '\n';
             }
         };
     });

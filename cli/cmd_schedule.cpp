@@ -58,6 +58,17 @@ void check_name(const std::string& name) {
     }
 }
 
+// The names acted on: one a line, or a JSON array with --json.
+void print_names(Context& ctx, const std::vector<std::string>& names) {
+    if (ctx.globals.json) {
+        print_json(ctx.out, nlohmann::ordered_json(names));
+        return;
+    }
+    for (const auto& name : names) {
+        ctx.out << name << '\n';
+    }
+}
+
 store::Schedule schedule_or_throw(Context& ctx, const std::string& name) {
     auto sc = ctx.store().find_schedule(name);
     if (!sc) {
@@ -180,8 +191,8 @@ void add_rm(CLI::App& group, Context& ctx) {
             }
             for (const auto& name : *names) {
                 ctx.store().remove_schedule(name);
-                ctx.out << name << '\n';
             }
+            print_names(ctx, *names);
         };
     });
 }
@@ -207,8 +218,8 @@ void add_pause_resume(CLI::App& group, Context& ctx, bool pause) {
                     next = cron.next_after(now, zone_or_throw(sc.tz));
                 }
                 ctx.store().set_schedule_paused(sc.name, pause, next, now);
-                ctx.out << sc.name << '\n';
             }
+            print_names(ctx, *names);
             ctx.poke_dispatcher();
         };
     });
@@ -236,11 +247,15 @@ void add_next(CLI::App& group, Context& ctx) {
     cmd->callback([&ctx, o] {
         ctx.action = [&ctx, o] {
             if (o->name.has_value() == o->cron.has_value()) {
-                throw Error(Exit::usage, "give a schedule NAME or --cron EXPR (not both)");
+                throw Error(Exit::usage, o->name ? "give a schedule NAME or --cron EXPR, not both"
+                                                 : "give a schedule NAME or --cron EXPR");
             }
             std::string expr;
             std::optional<std::string> tz = o->tz;
             if (o->name) {
+                if (o->tz) {
+                    throw Error(Exit::usage, "--tz applies to --cron; a schedule has its own zone");
+                }
                 auto sc = schedule_or_throw(ctx, *o->name);
                 expr = sc.cron;
                 tz = sc.tz;

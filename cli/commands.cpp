@@ -16,6 +16,7 @@ const std::vector<CommandSpec>& command_table() {
         {"purge", add_purge_command},
         {"stats", add_stats_command},
         {"schedule", add_schedule_command},
+        {"template", add_template_command},
         {"provider", add_provider_command},
         {"dispatch", add_dispatch_command},
         {"config", add_config_command},

@@ -37,5 +37,6 @@ void add_dispatch_command(CLI::App& app, Context& ctx);
 void add_schedule_command(CLI::App& app, Context& ctx);
 void add_provider_command(CLI::App& app, Context& ctx);
 void add_config_command(CLI::App& app, Context& ctx);
+void add_template_command(CLI::App& app, Context& ctx);
 
 } // namespace notify::cli

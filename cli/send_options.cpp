@@ -11,6 +11,8 @@
 
 #include "common/audience/recipient_check.hpp"
 #include "common/error.hpp"
+#include "common/render/catalog.hpp"
+#include "common/render/message_render.hpp"
 #include "common/schedule/duration.hpp"
 #include "common/schedule/time_text.hpp"
 #include "common/text/spelling.hpp"
@@ -24,8 +26,12 @@ void add_send_options(CLI::App& cmd, SendOptions& o) {
         ->type_name("CHANNEL");
     cmd.add_option("--user", o.user, "User id recorded with the notification")
         ->type_name("USER_ID");
-    cmd.add_option("--template", o.template_name, "Template name (not in this build yet)")
+    cmd.add_option("--template", o.template_name,
+                   "Render the content from this template (see 'notify template ls')")
         ->type_name("NAME");
+    cmd.add_option("--locale", o.locale,
+                   "Template locale variant, e.g. de-AT (falls back to de, then the default)")
+        ->type_name("LOCALE");
     cmd.add_option("--data", o.data_pairs, "Template data KEY=VALUE (repeatable)")
         ->type_name("KEY=VALUE");
     cmd.add_option("--data-json", o.data_json, "Template data as a JSON object")->type_name("JSON");
@@ -107,12 +113,57 @@ std::string read_all(std::istream& in) {
     return buffer.str();
 }
 
+// Renders --template for the row's channel into its content; the row's data_json holds the
+// template data on entry and the rendered channel data on return.
+void apply_template(const SendOptions& o, const config::Config& config,
+                    store::NewNotification& row) {
+    const std::string& name = *o.template_name;
+    if (!render::valid_template_name(name)) {
+        throw Error(Exit::usage, "--template: \"" + name +
+                                     "\" is not a template name (letters, digits, '-' and '_')");
+    }
+    std::string locale;
+    if (o.locale) {
+        auto normal = render::normalize_locale(*o.locale);
+        if (!normal) {
+            throw Error(Exit::usage, "--locale: " + normal.error());
+        }
+        locale = *normal;
+    }
+    render::Catalog catalog(render::default_search_path(config.templates_dir.value),
+                            config.channel_names());
+    auto tmpl = catalog.load(name, locale);
+    if (!tmpl) {
+        throw Error(Exit::data, "--template: " + tmpl.error(),
+                    tmpl.error().starts_with("no template named")
+                        ? "list them with 'notify template ls'"
+                        : "run 'notify template check " + name + "'");
+    }
+    const auto data = nlohmann::json::parse(row.data_json);
+    auto rendered =
+        render::render_for_channel(*tmpl, row.channel, data, catalog.partials(tmpl->locale));
+    if (!rendered) {
+        const bool missing = rendered.error().find(": missing variable") != std::string::npos;
+        throw Error(Exit::data, rendered.error(),
+                    missing ? "give template data with --data KEY=VALUE, --data-json or --data-file"
+                            : "run 'notify template check " + name + "'");
+    }
+    row.template_name = name;
+    row.subject = rendered->subject;
+    row.title = rendered->title;
+    row.body = rendered->body;
+    row.data_json = rendered->data_json;
+}
+
 } // namespace
 
 SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now) {
-    if (o.template_name) {
-        throw Error(Exit::usage, "--template: templates are not available in this build yet",
-                    "give the content inline with --subject, --title and --body");
+    if (o.template_name && (o.subject || o.title || o.body)) {
+        throw Error(Exit::usage, "--template gives the content: drop --subject, --title and --body",
+                    "or send inline content without --template");
+    }
+    if (o.locale && !o.template_name) {
+        throw Error(Exit::usage, "--locale applies to --template only");
     }
     if (!o.to) {
         if (o.user) {
@@ -166,17 +217,21 @@ SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now
     row.to = *to;
     row.user = o.user;
     row.priority = *priority;
-    row.subject = o.subject;
-    row.title = o.title;
-    if (o.body && *o.body == "-") {
-        row.body = read_all(ctx.in);
-    } else {
-        row.body = o.body;
-    }
-    if (!row.subject && !row.title && !row.body) {
-        throw Error(Exit::usage, "nothing to send: give --body, --subject or --title");
-    }
     row.data_json = build_data(o);
+    if (o.template_name) {
+        apply_template(o, config, row);
+    } else {
+        row.subject = o.subject;
+        row.title = o.title;
+        if (o.body && *o.body == "-") {
+            row.body = read_all(ctx.in);
+        } else {
+            row.body = o.body;
+        }
+        if (!row.subject && !row.title && !row.body) {
+            throw Error(Exit::usage, "nothing to send: give --body, --subject or --title");
+        }
+    }
     row.due_at = due;
     if (o.ttl) {
         row.expires_at = due + duration_or_throw("--ttl", *o.ttl);

@@ -20,6 +20,7 @@ struct SendOptions {
     std::optional<std::string> channel;
     std::optional<std::string> user;
     std::optional<std::string> template_name;
+    std::optional<std::string> locale;   // template locale variant, e.g. de-AT
     std::vector<std::string> data_pairs; // KEY=VALUE
     std::optional<std::string> data_json;
     std::optional<std::string> data_file;
@@ -46,6 +47,10 @@ struct SendRequest {
 // or --in say otherwise. Reads stdin for `--body -`. Throws notify::Error: usage for
 // missing/conflicting options and unparsable times/durations, data for invalid recipients,
 // unknown channels, malformed --data and bad data JSON, io for an unreadable --data-file.
+// With --template, renders the template's part for the channel (locale variant from
+// --locale) into subject/title/body/data and records the template name; throws
+// notify::Error{data} for an unknown or invalid template, missing template data, an SMS
+// over the segment limit or a push payload over 4096 bytes.
 SendRequest build_send_request(const SendOptions& options, Context& ctx, TimePoint now);
 
 } // namespace notify::cli

@@ -294,7 +294,7 @@ void Dispatcher::send_one(const store::Claim& claim, std::size_t lane, TimePoint
             }
             if (m_breaker.record_failure(name, result.kind, result.detail, m_clock.now(),
                                          breaker_policy_of(policy))) {
-                spdlog::warn("provider {} paused: {}", name, result.detail);
+                f.paused.emplace_back(name, m_breaker.reason(name));
             }
             if (result.kind == providers::FailureKind::permanent ||
                 result.kind == providers::FailureKind::invalid_recipient) {
@@ -382,6 +382,13 @@ PassReport Dispatcher::record_finished() {
     std::vector<store::Completion> completions;
     completions.reserve(finished.size());
     for (const Finished& f : finished) {
+        for (const auto& [name, reason] : f.paused) {
+            auto until = m_breaker.paused_until(name, f.finished_at);
+            m_alerts.raise("breaker",
+                           "provider " + name + " paused" +
+                               (until ? " until " + schedule::format_rfc3339(*until) : ""),
+                           reason, f.finished_at);
+        }
         completions.push_back(decide(f, report));
         m_running.erase(f.claim.notification.id);
         --m_lanes[f.lane].in_flight;

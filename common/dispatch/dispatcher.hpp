@@ -100,6 +100,7 @@ class Dispatcher {
         TimePoint finished_at{};
         std::vector<Try> tries;
         std::optional<TimePoint> paused_until; // every provider of the route was paused
+        std::vector<std::pair<std::string, std::string>> paused; // providers this send paused
     };
 
     void send_one(const store::Claim& claim, std::size_t lane, TimePoint started);

@@ -100,6 +100,8 @@ class DispatchTest(NotifyTestCase):
         self.assertEqual(self.env.status(fresh), "sent")
 
     def test_priority_order(self):
+        # One send at a time, so delivery order is claim order (with more, sends overlap).
+        self.env.write_config("delivery:\n  concurrency: 1\n")
         low = self.env.send("--priority", "low", body="low")
         normal = self.env.send(body="normal")
         high = self.env.send("--priority", "high", body="high")
