@@ -33,6 +33,7 @@ void add_preview_command(CLI::App& app, Context& ctx) {
                 m.to = row.to;
                 m.user = row.user;
                 m.event_id = request.event_id;
+                m.template_name = row.template_name;
                 m.priority = row.priority;
                 m.subject = row.subject;
                 m.title = row.title;

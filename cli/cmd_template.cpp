@@ -40,6 +40,10 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
     return out;
 }
 
+std::string plural(int n, const std::string& noun) {
+    return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 render::CatalogEntry entry_or_throw(const render::Catalog& catalog, const std::string& name) {
     if (auto entry = catalog.find(name)) {
         return *entry;
@@ -235,12 +239,12 @@ void add_check(CLI::App& group, Context& ctx) {
             }
             if (!report.problems.empty()) {
                 throw Error(Exit::data,
-                            "template check: " + std::to_string(report.problems.size()) +
-                                (report.problems.size() == 1 ? " problem" : " problems"));
+                            "template check: " +
+                                plural(static_cast<int>(report.problems.size()), "problem"));
             }
             if (!ctx.globals.json) {
-                ctx.out << "templates ok: " << report.templates << " templates, " << report.files
-                        << " files\n";
+                ctx.out << "templates ok: " << plural(report.templates, "template") << ", "
+                        << plural(report.files, "file") << '\n';
             }
         };
     });

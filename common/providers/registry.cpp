@@ -8,9 +8,18 @@
 
 #include "common/error.hpp"
 #include "common/policy/rate_limit.hpp"
+#include "common/providers/apns_provider.hpp"
 #include "common/providers/exec_provider.hpp"
+#include "common/providers/fcm_provider.hpp"
 #include "common/providers/file_provider.hpp"
 #include "common/providers/log_provider.hpp"
+#include "common/providers/sendgrid_provider.hpp"
+#include "common/providers/slack_provider.hpp"
+#include "common/providers/smtp_provider.hpp"
+#include "common/providers/twilio_provider.hpp"
+#include "common/providers/vonage_provider.hpp"
+#include "common/providers/webhook_provider.hpp"
+#include "common/providers/webpush_provider.hpp"
 #include "common/text/spelling.hpp"
 
 namespace notify::providers {
@@ -43,16 +52,103 @@ const std::vector<ProviderType>& types() {
          [](const config::ProviderConfig& p, const config::Config&) {
              return make_log_provider(p);
          }},
-        // Remote providers are planned; config naming them fails with a clear line.
-        {"smtp", {}, {}},
-        {"sendgrid", {}, {}},
-        {"twilio", {}, {}},
-        {"vonage", {}, {}},
-        {"apns", {}, {}},
-        {"fcm", {}, {}},
-        {"webpush", {}, {}},
-        {"webhook", {}, {}},
-        {"slack", {}, {}},
+        {"smtp",
+         {{"url", true},
+          {"from", true},
+          {"starttls", false},
+          {"username", false},
+          {"password", false},
+          {"ca_file", false},
+          {"timeout", false},
+          {"reply_to", false}},
+         [](const config::ProviderConfig& p, const config::Config&) {
+             return make_smtp_provider(p);
+         }},
+        {"sendgrid",
+         {{"api_key", true},
+          {"from", true},
+          {"url", false},
+          {"reply_to", false},
+          {"ca_file", false},
+          {"timeout", false}},
+         [](const config::ProviderConfig& p, const config::Config&) {
+             return make_sendgrid_provider(p);
+         }},
+        {"twilio",
+         {{"account_sid", true},
+          {"auth_token", false},
+          {"api_key_sid", false},
+          {"api_key_secret", false},
+          {"from", false},
+          {"messaging_service_sid", false},
+          {"url", false},
+          {"status_callback", false},
+          {"timeout", false},
+          {"ca_file", false}},
+         [](const config::ProviderConfig& p, const config::Config&) {
+             return make_twilio_provider(p);
+         }},
+        {"vonage",
+         {{"api_key", true},
+          {"api_secret", true},
+          {"from", true},
+          {"url", false},
+          {"status_callback", false},
+          {"timeout", false},
+          {"ca_file", false}},
+         [](const config::ProviderConfig& p, const config::Config&) {
+             return make_vonage_provider(p);
+         }},
+        {"apns",
+         {{"team_id", true},
+          {"key_id", true},
+          {"key_file", true},
+          {"topic", true},
+          {"environment", false},
+          {"url", false},
+          {"push_type", false},
+          {"timeout", false},
+          {"ca_file", false}},
+         [](const config::ProviderConfig& p, const config::Config&) {
+             return make_apns_provider(p);
+         }},
+        {"fcm",
+         {{"service_account_file", true},
+          {"project_id", false},
+          {"url", false},
+          {"token_url", false},
+          {"timeout", false},
+          {"ca_file", false}},
+         [](const config::ProviderConfig& p, const config::Config&) {
+             return make_fcm_provider(p);
+         }},
+        {"webpush",
+         {{"vapid_private_key_file", true},
+          {"vapid_subject", true},
+          {"ttl", false},
+          {"urgency", false},
+          {"timeout", false},
+          {"ca_file", false},
+          {"allow_http", false}},
+         [](const config::ProviderConfig& p, const config::Config&) {
+             return make_webpush_provider(p);
+         }},
+        {"webhook",
+         {{"url", false},
+          {"headers", false},
+          {"headers.*", false}, // headers: {Name: value} arrives as "headers.Name"
+          {"secret", false},
+          {"timeout", false},
+          {"ca_file", false},
+          {"method", false}},
+         [](const config::ProviderConfig& p, const config::Config&) {
+             return make_webhook_provider(p);
+         }},
+        {"slack",
+         {{"url", false}, {"timeout", false}, {"ca_file", false}},
+         [](const config::ProviderConfig& p, const config::Config&) {
+             return make_slack_provider(p);
+         }},
         {"exec",
          {{"command", true}, {"timeout", false}, {"max_output", false}},
          [](const config::ProviderConfig& p, const config::Config&) {
@@ -132,6 +228,12 @@ void validate(const config::Config& config) {
             if (std::find(known.begin(), known.end(), key) != known.end()) {
                 return;
             }
+            // A map key: "outer.inner" is known when "outer.*" is.
+            if (auto dot = key.find('.');
+                dot != std::string::npos &&
+                std::find(known.begin(), known.end(), key.substr(0, dot) + ".*") != known.end()) {
+                return;
+            }
             auto guess = text::closest_match(key, known);
             throw Error(Exit::config,
                         where(origin) + "providers." + name + ": unknown key \"" + key +
@@ -155,6 +257,33 @@ void validate(const config::Config& config) {
         }
         if (provider.type == "exec") {
             check_exec_config(provider);
+        }
+        if (provider.type == "webpush") {
+            check_webpush_config(provider);
+        }
+        if (provider.type == "smtp") {
+            check_smtp_config(provider);
+        }
+        if (provider.type == "sendgrid") {
+            check_sendgrid_config(provider);
+        }
+        if (provider.type == "apns") {
+            check_apns_config(provider);
+        }
+        if (provider.type == "fcm") {
+            check_fcm_config(provider);
+        }
+        if (provider.type == "twilio") {
+            check_twilio_config(provider);
+        }
+        if (provider.type == "vonage") {
+            check_vonage_config(provider);
+        }
+        if (provider.type == "webhook") {
+            check_webhook_config(provider);
+        }
+        if (provider.type == "slack") {
+            check_slack_config(provider);
         }
         if (provider.type == "log") {
             if (const auto* level = provider.find("level")) {

@@ -138,9 +138,9 @@ class UsageTest(ErrorTestBase):
     def test_dispatch_without_once(self):
         self.assert_fails(64, "dispatch")
 
-    def test_template_not_in_this_build(self):
+    def test_template_with_inline_content(self):
         self.assert_fails(64, "send", "--channel", "email", "--to", "ops@example.com",
-                          "--template", "welcome")
+                          "--template", "welcome", "--body", "x")
 
 
 class DataTest(ErrorTestBase):

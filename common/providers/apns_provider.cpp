@@ -1,0 +1,416 @@
+// APNs delivery: the payload, the apns-* headers, the cached provider token and the mapping of
+// APNs reasons to failure kinds (notification-anchors section 4.1).
+#include "common/providers/apns_provider.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <filesystem>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "common/config/paths.hpp"
+#include "common/error.hpp"
+#include "common/providers/http_client.hpp"
+#include "common/providers/jwt_signer.hpp"
+#include "common/schedule/duration.hpp"
+#include "common/schedule/time_text.hpp"
+
+namespace notify::providers {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr Millis k_default_timeout{30'000};
+constexpr Millis k_connect_timeout{10'000};
+constexpr Millis k_token_lifetime{40LL * 60'000}; // APNs: renew every 20-60 minutes
+constexpr std::size_t k_max_payload = 4096;
+constexpr std::size_t k_max_collapse_id = 64;
+constexpr std::string_view k_production = "https://api.push.apple.com";
+constexpr std::string_view k_sandbox = "https://api.sandbox.push.apple.com";
+constexpr std::array<std::string_view, 11> k_push_types = {
+    "alert",    "background",   "voip",       "complication", "fileprovider", "mdm",
+    "location", "liveactivity", "pushtotalk", "controls",     "widgets"};
+
+std::string where(const std::string& origin) {
+    return origin == "default" ? "" : origin + ": ";
+}
+
+std::string shown(const config::Setting& setting) {
+    return setting.secret ? "********" : "\"" + setting.value + "\"";
+}
+
+struct ApnsSettings {
+    std::string team_id;
+    std::string key_id;
+    std::string topic;
+    std::string environment = "production";
+    std::string url;
+    std::string push_type = "alert";
+    std::string ca_file;
+    Millis timeout = k_default_timeout;
+    std::optional<JwtSigner> signer;
+};
+
+// Reads the config of one apns instance; throws notify::Error{Exit::config}.
+class SettingsReader {
+  public:
+    explicit SettingsReader(const config::ProviderConfig& cfg) : m_cfg(cfg) {}
+
+    ApnsSettings read() const {
+        ApnsSettings s;
+        s.team_id = ten_chars("team_id");
+        s.key_id = ten_chars("key_id");
+        s.topic = required("topic").value;
+        if (s.topic.empty() || s.topic.find_first_of(" \t\r\n") != std::string::npos) {
+            fail("topic", "must be the app's bundle id, e.g. com.example.app");
+        }
+        if (const auto* env = scalar("environment")) {
+            if (env->value != "production" && env->value != "sandbox") {
+                fail("environment", shown(*env) + " is not one of production, sandbox");
+            }
+            s.environment = env->value;
+        }
+        s.url = std::string(s.environment == "sandbox" ? k_sandbox : k_production);
+        if (const auto* url = scalar("url")) {
+            const std::string& v = url->value;
+            if ((v.rfind("https://", 0) != 0 && v.rfind("http://", 0) != 0) ||
+                v.find_first_of(" \t\r\n?#") != std::string::npos) {
+                fail("url",
+                     (url->secret ? "********" : "\"" + redact_url(v) + "\"") +
+                         " is not an http:// or https:// base URL",
+                     "e.g. url: https://api.sandbox.push.apple.com");
+            }
+            s.url = v;
+            while (!s.url.empty() && s.url.back() == '/') {
+                s.url.pop_back();
+            }
+        }
+        if (const auto* type = scalar("push_type")) {
+            if (std::find(k_push_types.begin(), k_push_types.end(), type->value) ==
+                k_push_types.end()) {
+                std::string all;
+                for (auto t : k_push_types) {
+                    all += (all.empty() ? "" : ", ") + std::string(t);
+                }
+                fail("push_type", shown(*type) + " is not an APNs push type", "one of: " + all);
+            }
+            s.push_type = type->value;
+        }
+        if (const auto* timeout = scalar("timeout")) {
+            auto parsed = schedule::parse_duration(timeout->value);
+            if (!parsed) {
+                fail("timeout", parsed.error());
+            }
+            if (parsed->count() <= 0) {
+                fail("timeout", "must be more than 0");
+            }
+            s.timeout = *parsed;
+        }
+        if (const auto* ca = scalar("ca_file")) {
+            s.ca_file = path_of(*ca).string();
+            std::error_code ec;
+            if (!std::filesystem::is_regular_file(s.ca_file, ec) ||
+                ::access(s.ca_file.c_str(), R_OK) != 0) {
+                fail("ca_file", "cannot read " + (ca->secret ? "********" : s.ca_file));
+            }
+        }
+        const config::Setting& key = required("key_file");
+        std::string pem = key.value;
+        if (pem.rfind("-----BEGIN", 0) != 0) {
+            const auto path = path_of(key);
+            auto contents = config::read_whole_file(path);
+            if (!contents) {
+                fail("key_file", "cannot read " + (key.secret ? "********" : path.string()) + ": " +
+                                     contents.error());
+            }
+            pem = std::move(*contents);
+        }
+        auto signer = JwtSigner::from_pem(pem, JwtAlgorithm::es256);
+        if (!signer) {
+            fail("key_file", signer.error(),
+                 "use the .p8 key from Apple's developer account (Keys > APNs)");
+        }
+        s.signer = std::move(signer).value();
+        return s;
+    }
+
+  private:
+    [[noreturn]] void fail(const std::string& key, const std::string& what,
+                           const std::string& hint = {}) const {
+        const config::Setting* setting = m_cfg.find(key);
+        const std::string& origin = setting != nullptr ? setting->origin : m_cfg.origin;
+        throw Error(Exit::config,
+                    where(origin) + "providers." + m_cfg.name + "." + key + ": " + what, hint);
+    }
+
+    // The scalar setting `key` or nullptr; a list under that key is an error.
+    const config::Setting* scalar(const std::string& key) const {
+        if (auto it = m_cfg.lists.find(key); it != m_cfg.lists.end()) {
+            const std::string& origin =
+                it->second.empty() ? m_cfg.origin : it->second.front().origin;
+            throw Error(Exit::config, where(origin) + "providers." + m_cfg.name + "." + key +
+                                          ": expected a single value, found a list");
+        }
+        return m_cfg.find(key);
+    }
+
+    const config::Setting& required(const std::string& key) const {
+        const config::Setting* setting = scalar(key);
+        if (setting == nullptr) {
+            throw Error(Exit::config, where(m_cfg.origin) + "providers." + m_cfg.name +
+                                          ": missing required key \"" + key + "\" for type apns");
+        }
+        return *setting;
+    }
+
+    std::string ten_chars(const std::string& key) const {
+        const config::Setting& setting = required(key);
+        const std::string& v = setting.value;
+        if (v.size() != 10 || !std::all_of(v.begin(), v.end(),
+                                           [](unsigned char c) { return std::isalnum(c) != 0; })) {
+            fail(key, shown(setting) + " is not 10 letters or digits",
+                 "Apple shows the Team ID and the Key ID in the developer account");
+        }
+        return v;
+    }
+
+    // A path from the config: "~/" expanded, relative to the config file's directory.
+    std::filesystem::path path_of(const config::Setting& setting) const {
+        std::filesystem::path base = std::filesystem::current_path();
+        if (auto colon = setting.origin.rfind(':'); colon != std::string::npos) {
+            const auto dir = std::filesystem::path(setting.origin.substr(0, colon)).parent_path();
+            if (dir.is_absolute()) {
+                base = dir;
+            }
+        }
+        auto path = config::resolve_path(setting.value, config::process_env(), base);
+        if (!path) {
+            throw Error(Exit::config,
+                        where(setting.origin) + "providers." + m_cfg.name + ": " + path.error());
+        }
+        return *path;
+    }
+
+    const config::ProviderConfig& m_cfg;
+};
+
+// Letters and digits only: the token becomes part of the request path.
+bool plausible_device_token(const std::string& token) {
+    return !token.empty() && std::all_of(token.begin(), token.end(),
+                                         [](unsigned char c) { return std::isalnum(c) != 0; });
+}
+
+bool header_safe(const std::string& value) {
+    return std::none_of(value.begin(), value.end(),
+                        [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+}
+
+class ApnsProvider final : public Provider {
+  public:
+    ApnsProvider(std::string name, ApnsSettings settings, const schedule::Clock& clock)
+        : m_name(std::move(name)), m_s(std::move(settings)), m_clock(clock) {}
+
+    const std::string& name() const override { return m_name; }
+
+    std::string render(const Message& message) const override {
+        json aps = json::object();
+        if (m_s.push_type == "background") {
+            aps["content-available"] = 1;
+        } else {
+            json alert = json::object();
+            if (const auto& title = message.title ? message.title : message.subject) {
+                alert["title"] = *title;
+            }
+            if (message.body) {
+                alert["body"] = *message.body;
+            }
+            aps["alert"] = std::move(alert);
+            if (message.priority != model::Priority::low) {
+                aps["sound"] = "default";
+            }
+        }
+        json payload = {{"aps", std::move(aps)}};
+        json data = json::parse(message.data_json, nullptr, false);
+        if (data.is_object()) {
+            for (const auto& [key, value] : data.items()) {
+                if (key != "aps") {
+                    payload[key] = value;
+                }
+            }
+        }
+        return payload.dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+
+    SendResult send(const Message& message) override {
+        if (!plausible_device_token(message.to)) {
+            return SendResult::failed(FailureKind::invalid_recipient,
+                                      "apns: the device token is empty or not letters and digits");
+        }
+        const std::string payload = render(message);
+        if (payload.size() > k_max_payload) {
+            return SendResult::failed(FailureKind::permanent,
+                                      "apns: payload too large: " + std::to_string(payload.size()) +
+                                          " bytes (limit " + std::to_string(k_max_payload) + ")");
+        }
+        auto token = current_token(std::nullopt);
+        if (!token) {
+            return SendResult::failed(FailureKind::auth, "apns: " + token.error());
+        }
+        HttpResponse response = http_perform(request(message, payload, *token));
+        if (response.error.empty() && response.status == 403) {
+            const std::string why = reason_of(response);
+            if (why == "ExpiredProviderToken" || why == "InvalidProviderToken") {
+                token = current_token(*token);
+                if (!token) {
+                    return SendResult::failed(FailureKind::auth, "apns: " + token.error());
+                }
+                response = http_perform(request(message, payload, *token));
+            }
+        }
+        return classify(response);
+    }
+
+  private:
+    struct CachedToken {
+        std::string jwt;
+        TimePoint issued{};
+    };
+
+    // The provider token; a new one when none is cached, the cached one is 40 minutes old, or
+    // it is `stale` (APNs refused it; another thread may have replaced it already).
+    Expected<std::string> current_token(const std::optional<std::string>& stale) {
+        std::lock_guard lock(m_token_mutex);
+        const TimePoint now = m_clock.now();
+        const bool fresh = !m_token.jwt.empty() && now - m_token.issued < k_token_lifetime &&
+                           (!stale || *stale != m_token.jwt);
+        if (fresh) {
+            return m_token.jwt;
+        }
+        const auto iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
+        auto jwt =
+            m_s.signer->sign({{"kid", m_s.key_id}}, {{"iss", m_s.team_id}, {"iat", iat.count()}});
+        if (!jwt) {
+            return Unexpected{jwt.error()};
+        }
+        m_token = {*jwt, now};
+        return std::move(jwt).value();
+    }
+
+    HttpRequest request(const Message& message, const std::string& payload,
+                        const std::string& jwt) const {
+        HttpRequest r;
+        r.url = m_s.url + "/3/device/" + message.to;
+        r.http2 = true;
+        r.body = payload;
+        r.timeout = m_s.timeout;
+        r.connect_timeout = std::min(k_connect_timeout, m_s.timeout);
+        r.ca_file = m_s.ca_file;
+        const bool low = message.priority == model::Priority::low || m_s.push_type == "background";
+        long long expiration = 0;
+        if (message.expires_at) {
+            expiration = std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(
+                                                    message.expires_at->time_since_epoch())
+                                                    .count());
+        }
+        r.headers = {
+            "authorization: bearer " + jwt,
+            "content-type: application/json",
+            "apns-topic: " + m_s.topic,
+            "apns-push-type: " + m_s.push_type,
+            std::string("apns-priority: ") + (low ? "5" : "10"),
+            "apns-expiration: " + std::to_string(expiration),
+        };
+        if (message.event_id && !message.event_id->empty() &&
+            message.event_id->size() <= k_max_collapse_id && header_safe(*message.event_id)) {
+            r.headers.push_back("apns-collapse-id: " + *message.event_id);
+        }
+        return r;
+    }
+
+    static std::string reason_of(const HttpResponse& response) {
+        json body = json::parse(response.body, nullptr, false);
+        if (body.is_object() && body.contains("reason") && body["reason"].is_string()) {
+            return body["reason"].get<std::string>();
+        }
+        return {};
+    }
+
+    SendResult classify(const HttpResponse& response) const {
+        if (!response.error.empty()) {
+            return SendResult::failed(FailureKind::transient,
+                                      "apns: " + redact_url(m_s.url) + ": " + response.error);
+        }
+        const long status = response.status;
+        if (status == 200) {
+            auto id = response.headers.find("apns-id");
+            return SendResult::sent(id != response.headers.end() && !id->second.empty()
+                                        ? id->second
+                                        : "accepted (no apns-id)");
+        }
+        const std::string reason = reason_of(response);
+        std::string what =
+            "apns: HTTP " + std::to_string(status) + (reason.empty() ? "" : " " + reason);
+        const auto now = m_clock.now();
+        auto retry_after = [&]() -> std::optional<Millis> {
+            auto it = response.headers.find("retry-after");
+            return it == response.headers.end() ? std::nullopt : parse_retry_after(it->second, now);
+        };
+        if (status == 400 && reason == "BadDeviceToken") {
+            return SendResult::failed(FailureKind::invalid_recipient,
+                                      what + " (not a device token of the " + m_s.environment +
+                                          " environment)");
+        }
+        if (status == 410) {
+            json body = json::parse(response.body, nullptr, false);
+            if (body.is_object() && body.contains("timestamp") &&
+                body["timestamp"].is_number_integer()) {
+                what += " (since " +
+                        schedule::format_rfc3339(from_unix_ms(body["timestamp"].get<long long>())) +
+                        ")";
+            }
+            return SendResult::failed(FailureKind::invalid_recipient, what);
+        }
+        if (status == 403) {
+            return SendResult::failed(FailureKind::auth, what);
+        }
+        if (status == 429) {
+            return SendResult::failed(FailureKind::rate_limited, what, retry_after());
+        }
+        if (status >= 500) {
+            return SendResult::failed(FailureKind::transient, what, retry_after());
+        }
+        if (status >= 400) {
+            return SendResult::failed(FailureKind::permanent, what);
+        }
+        return SendResult::failed(FailureKind::transient, what + " (unexpected)");
+    }
+
+    std::string m_name;
+    ApnsSettings m_s;
+    const schedule::Clock& m_clock;
+    std::mutex m_token_mutex;
+    CachedToken m_token;
+};
+
+const schedule::Clock& system_clock() {
+    static const schedule::SystemClock k_clock;
+    return k_clock;
+}
+
+} // namespace
+
+void check_apns_config(const config::ProviderConfig& cfg) {
+    SettingsReader(cfg).read();
+}
+
+std::unique_ptr<Provider> make_apns_provider(const config::ProviderConfig& cfg,
+                                             const schedule::Clock* clock) {
+    return std::make_unique<ApnsProvider>(cfg.name, SettingsReader(cfg).read(),
+                                          clock != nullptr ? *clock : system_clock());
+}
+
+} // namespace notify::providers

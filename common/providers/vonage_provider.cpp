@@ -1,0 +1,463 @@
+// Sends SMS through the Vonage SMS API (section 4.4 of the notification anchors): a form POST
+// with the credentials in the body, HTTP 200 with one status per segment even on failure.
+#include "common/providers/vonage_provider.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "common/providers/form_encoding.hpp"
+#include "common/providers/http_client.hpp"
+#include "common/schedule/duration.hpp"
+
+namespace notify::providers {
+
+namespace {
+
+constexpr std::string_view k_default_url = "https://rest.nexmo.com/sms/json";
+constexpr Millis k_default_timeout{30'000};
+constexpr Millis k_max_connect_timeout{10'000};
+constexpr std::size_t k_detail_chars = 300;
+constexpr std::size_t k_max_numeric_sender = 15;
+constexpr std::size_t k_max_alphanumeric_sender = 11;
+constexpr std::string_view k_masked = "********";
+
+std::string where(const std::string& origin) {
+    return origin == "default" ? "" : origin + ": ";
+}
+
+// The value as an error message may show it: quoted, or masked when secret.
+std::string shown(const config::Setting& setting) {
+    return setting.secret ? std::string(k_masked) : "\"" + setting.value + "\"";
+}
+
+[[noreturn]] void fail(const config::ProviderConfig& cfg, const std::string& origin,
+                       const std::string& key, const std::string& message,
+                       const std::string& hint = {}) {
+    throw Error(Exit::config,
+                where(origin) + "providers." + cfg.name + (key.empty() ? "" : ".") + key + ": " +
+                    message,
+                hint);
+}
+
+// The scalar option `key` or nullptr; a list or an empty value under that key is an error.
+const config::Setting* scalar(const config::ProviderConfig& cfg, const std::string& key) {
+    if (auto it = cfg.lists.find(key); it != cfg.lists.end()) {
+        fail(cfg, it->second.empty() ? cfg.origin : it->second.front().origin, key,
+             "expected a single value, found a list");
+    }
+    const config::Setting* setting = cfg.find(key);
+    if (setting != nullptr && setting->value.empty()) {
+        fail(cfg, setting->origin, key, "must not be empty");
+    }
+    return setting;
+}
+
+const config::Setting& required(const config::ProviderConfig& cfg, const std::string& key) {
+    const config::Setting* setting = scalar(cfg, key);
+    if (setting == nullptr) {
+        fail(cfg, cfg.origin, "", "missing required key \"" + key + "\" for type vonage");
+    }
+    return *setting;
+}
+
+// An http:// or https:// URL with a host and no spaces.
+std::string url_key(const config::ProviderConfig& cfg, const std::string& key,
+                    std::string_view fallback) {
+    const config::Setting* setting = scalar(cfg, key);
+    if (setting == nullptr) {
+        return std::string(fallback);
+    }
+    const std::string& url = setting->value;
+    const auto scheme_end = url.find("://");
+    const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
+    const bool has_host = scheme_end != std::string::npos && url.size() > scheme_end + 3 &&
+                          url[scheme_end + 3] != '/';
+    if ((scheme != "http" && scheme != "https") || !has_host ||
+        url.find_first_of(" \t\r\n") != std::string::npos) {
+        fail(cfg, setting->origin, key,
+             (setting->secret ? std::string(k_masked) : "\"" + redact_url(url) + "\"") +
+                 " is not an http:// or https:// URL");
+    }
+    return url;
+}
+
+Millis timeout_of(const config::ProviderConfig& cfg) {
+    const config::Setting* setting = scalar(cfg, "timeout");
+    if (setting == nullptr) {
+        return k_default_timeout;
+    }
+    auto parsed = schedule::parse_duration(setting->value);
+    if (!parsed) {
+        fail(cfg, setting->origin, "timeout", parsed.error(), "e.g. timeout: 10s");
+    }
+    if (parsed->count() <= 0) {
+        fail(cfg, setting->origin, "timeout", "must be more than 0");
+    }
+    return *parsed;
+}
+
+std::string ca_file_of(const config::ProviderConfig& cfg) {
+    const config::Setting* setting = scalar(cfg, "ca_file");
+    if (setting == nullptr) {
+        return {};
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(setting->value, ec)) {
+        fail(cfg, setting->origin, "ca_file",
+             shown(*setting) + " is not a readable file of PEM certificates");
+    }
+    return setting->value;
+}
+
+// Decodes the next UTF-8 code point of `text` at `i` and advances `i`; -1 for a bad sequence.
+long next_code_point(std::string_view text, std::size_t& i) {
+    const auto lead = static_cast<unsigned char>(text[i++]);
+    if (lead < 0x80) {
+        return lead;
+    }
+    int extra = 0;
+    long cp = 0;
+    if ((lead & 0xE0) == 0xC0) {
+        extra = 1;
+        cp = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+        extra = 2;
+        cp = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+        extra = 3;
+        cp = lead & 0x07;
+    } else {
+        return -1;
+    }
+    for (int k = 0; k < extra; ++k) {
+        if (i >= text.size() || (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+            return -1;
+        }
+        cp = (cp << 6) | (static_cast<unsigned char>(text[i++]) & 0x3F);
+    }
+    static constexpr long k_min[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < k_min[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return -1;
+    }
+    return cp;
+}
+
+bool in_gsm7(long cp) {
+    if (cp >= 0x20 && cp <= 0x7E) {
+        return cp != '`'; // the only printable ASCII character GSM 03.38 lacks
+    }
+    static constexpr long k_others[] = {
+        '\n',   '\r',   '\f',   0x00A1, 0x00A3, 0x00A4, 0x00A5, 0x00A7, 0x00BF, 0x00C4, 0x00C5,
+        0x00C6, 0x00C7, 0x00C9, 0x00D1, 0x00D6, 0x00D8, 0x00DC, 0x00DF, 0x00E0, 0x00E4, 0x00E5,
+        0x00E6, 0x00E8, 0x00E9, 0x00EC, 0x00F1, 0x00F2, 0x00F6, 0x00F8, 0x00F9, 0x00FC, 0x0393,
+        0x0394, 0x0398, 0x039B, 0x039E, 0x03A0, 0x03A3, 0x03A6, 0x03A8, 0x03A9, 0x20AC,
+    };
+    return std::find(std::begin(k_others), std::end(k_others), cp) != std::end(k_others);
+}
+
+// Valid UTF-8 on one line (control characters become spaces, runs collapse), at most
+// k_detail_chars code points.
+std::string one_line(const std::string& text) {
+    using Json = nlohmann::json;
+    const std::string valid =
+        Json::parse(Json(text).dump(-1, ' ', false, Json::error_handler_t::replace))
+            .get<std::string>();
+    std::string out;
+    std::size_t chars = 0;
+    for (char c : valid) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7F) {
+            c = ' ';
+        }
+        if (c == ' ' && (out.empty() || out.back() == ' ')) {
+            continue;
+        }
+        if ((byte & 0xC0) != 0x80 && chars++ == k_detail_chars) {
+            break;
+        }
+        out += c;
+    }
+    while (!out.empty() && out.back() == ' ') {
+        out.pop_back();
+    }
+    return out;
+}
+
+// Replaces every occurrence of each non-empty secret in `text` with ********.
+std::string scrubbed(std::string text, const std::vector<std::string>& secrets) {
+    for (const auto& secret : secrets) {
+        if (secret.empty()) {
+            continue;
+        }
+        for (auto at = text.find(secret); at != std::string::npos;
+             at = text.find(secret, at + k_masked.size())) {
+            text.replace(at, secret.size(), k_masked);
+        }
+    }
+    return text;
+}
+
+// The SMS text: the title (else the subject) and the body on separate lines.
+std::string sms_text(const Message& message) {
+    const std::string head = message.title ? *message.title : message.subject.value_or("");
+    const std::string body = message.body.value_or("");
+    if (head.empty() || body.empty()) {
+        return head + body;
+    }
+    return head + "\n" + body;
+}
+
+std::string without_plus(const std::string& number) {
+    return !number.empty() && number.front() == '+' ? number.substr(1) : number;
+}
+
+// True when a status 3 error text blames the "to" parameter.
+bool blames_to(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (std::string_view needle : {"invalid to ", "'to'", "\"to\"", "to address", "to number",
+                                    "to param", "parameter: to", "parameter to"}) {
+        if (text.find(needle) != std::string::npos) {
+            return true;
+        }
+    }
+    return text.size() >= 10 && text.compare(text.size() - 10, 10, "invalid to") == 0;
+}
+
+// How a non-zero messages[].status classifies (section 4.4); unknown codes are permanent.
+FailureKind kind_of_status(long status, const std::string& error_text) {
+    switch (status) {
+    case 1: // throttled
+        return FailureKind::rate_limited;
+    case 3: // invalid parameters
+        return blames_to(error_text) ? FailureKind::invalid_recipient : FailureKind::permanent;
+    case 4:  // invalid credentials
+    case 8:  // account barred
+    case 9:  // partner quota violation (no credit)
+    case 15: // invalid sender address
+        return FailureKind::auth;
+    case 5:  // internal error
+    case 10: // too many existing binds
+        return FailureKind::transient;
+    case 7: // number barred
+        return FailureKind::invalid_recipient;
+    case 2: // missing parameters
+    case 6: // invalid message
+    default:
+        return FailureKind::permanent;
+    }
+}
+
+// A JSON string or integer as text; "" otherwise.
+std::string text_of(const nlohmann::json& object, const char* key) {
+    auto it = object.find(key);
+    if (it == object.end()) {
+        return {};
+    }
+    if (it->is_string()) {
+        return it->get<std::string>();
+    }
+    if (it->is_number_integer()) {
+        return it->dump();
+    }
+    return {};
+}
+
+struct VonageSettings {
+    std::string name;
+    std::string api_key;
+    std::string api_secret;
+    std::string from;
+    std::string url;
+    std::string status_callback;
+    Millis timeout{k_default_timeout};
+    std::string ca_file;
+};
+
+VonageSettings settings_of(const config::ProviderConfig& cfg) {
+    VonageSettings s;
+    s.name = cfg.name;
+    s.api_key = required(cfg, "api_key").value;
+    s.api_secret = required(cfg, "api_secret").value;
+    const config::Setting& from = required(cfg, "from");
+    s.from = without_plus(from.value);
+    const bool numeric =
+        std::all_of(s.from.begin(), s.from.end(), [](char c) { return c >= '0' && c <= '9'; });
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < s.from.size(); ++chars) {
+        next_code_point(s.from, i);
+    }
+    if (s.from.empty() || (numeric && s.from.size() > k_max_numeric_sender) ||
+        (!numeric && chars > k_max_alphanumeric_sender)) {
+        fail(cfg, from.origin, "from",
+             shown(from) + " is not a sender: a number of up to 15 digits or up to 11 letters "
+                           "and digits",
+             "e.g. from: \"447700900000\" or from: MyCompany");
+    }
+    s.url = url_key(cfg, "url", k_default_url);
+    s.status_callback = url_key(cfg, "status_callback", "");
+    s.timeout = timeout_of(cfg);
+    s.ca_file = ca_file_of(cfg);
+    return s;
+}
+
+class VonageProvider final : public Provider {
+  public:
+    VonageProvider(VonageSettings settings, std::shared_ptr<const schedule::Clock> clock)
+        : m_s(std::move(settings)), m_clock(std::move(clock)) {}
+
+    const std::string& name() const override { return m_s.name; }
+
+    // The form body as sent, except that api_key and api_secret show as ********.
+    std::string render(const Message& message) const override {
+        return form_encode(fields(message, std::string(k_masked), std::string(k_masked)));
+    }
+
+    SendResult send(const Message& message) override {
+        HttpRequest request;
+        request.url = m_s.url;
+        request.headers = {"Content-Type: application/x-www-form-urlencoded",
+                           "Accept: application/json"};
+        request.body = form_encode(fields(message, m_s.api_key, m_s.api_secret));
+        request.timeout = m_s.timeout;
+        request.connect_timeout = std::min(m_s.timeout, k_max_connect_timeout);
+        request.ca_file = m_s.ca_file;
+        const HttpResponse response = http_perform(request);
+        SendResult result = classify(response);
+        result.detail = scrubbed(std::move(result.detail), {m_s.api_secret});
+        return result;
+    }
+
+  private:
+    std::vector<FormField> fields(const Message& message, const std::string& api_key,
+                                  const std::string& api_secret) const {
+        const std::string text = sms_text(message);
+        std::vector<FormField> out = {
+            {"api_key", api_key}, {"api_secret", api_secret},
+            {"from", m_s.from},   {"to", without_plus(message.to)},
+            {"text", text},
+        };
+        if (needs_unicode(text)) {
+            out.push_back({"type", "unicode"});
+        }
+        if (!m_s.status_callback.empty()) {
+            out.push_back({"callback", m_s.status_callback});
+        }
+        out.push_back({"client-ref", "notify-" + std::to_string(message.id)});
+        return out;
+    }
+
+    std::optional<Millis> retry_after(const HttpResponse& response) const {
+        auto it = response.headers.find("retry-after");
+        return it == response.headers.end() ? std::nullopt
+                                            : parse_retry_after(it->second, m_clock->now());
+    }
+
+    SendResult classify(const HttpResponse& response) const {
+        if (!response.error.empty()) {
+            return SendResult::failed(FailureKind::transient,
+                                      "vonage: " + one_line(response.error));
+        }
+        auto json = nlohmann::json::parse(response.body, nullptr, false);
+        if (response.status < 200 || response.status >= 300) {
+            SendResult result = classify_http(response, "vonage", m_clock->now());
+            std::string text;
+            if (json.is_object()) {
+                for (const char* key : {"error-text", "title", "detail"}) {
+                    text = text_of(json, key);
+                    if (!text.empty()) {
+                        break;
+                    }
+                }
+            } else {
+                text = response.body;
+            }
+            text = one_line(text);
+            if (!text.empty()) {
+                result.detail += ": " + text;
+            }
+            return result;
+        }
+        const std::string what = "vonage: HTTP " + std::to_string(response.status);
+        if (!json.is_object() || !json.contains("messages") || !json["messages"].is_array() ||
+            json["messages"].empty()) {
+            return SendResult::failed(FailureKind::transient,
+                                      what + " without a messages list in the reply");
+        }
+        const auto& messages = json["messages"];
+        std::string receipt;
+        for (std::size_t i = 0; i < messages.size(); ++i) {
+            const auto& segment = messages[i];
+            const std::string status_text =
+                segment.is_object() ? text_of(segment, "status") : std::string();
+            long status = -1;
+            try {
+                std::size_t used = 0;
+                status = std::stol(status_text, &used);
+                if (used != status_text.size()) {
+                    status = -1;
+                }
+            } catch (const std::exception&) {
+                status = -1;
+            }
+            if (status == 0) {
+                const std::string id = text_of(segment, "message-id");
+                receipt += (receipt.empty() || id.empty() ? "" : ",") + one_line(id);
+                continue;
+            }
+            if (status < 0) {
+                return SendResult::failed(FailureKind::transient,
+                                          what + " with an unreadable status in messages[" +
+                                              std::to_string(i) + "]");
+            }
+            const std::string error_text = text_of(segment, "error-text");
+            std::string detail = "vonage: status " + std::to_string(status);
+            if (!error_text.empty()) {
+                detail += ": " + one_line(error_text);
+            }
+            if (messages.size() > 1) {
+                detail += " (segment " + std::to_string(i + 1) + " of " +
+                          std::to_string(messages.size()) + ")";
+            }
+            const FailureKind kind = kind_of_status(status, error_text);
+            return SendResult::failed(kind, std::move(detail),
+                                      kind == FailureKind::rate_limited ? retry_after(response)
+                                                                        : std::nullopt);
+        }
+        return SendResult::sent(receipt.empty() ? what : receipt);
+    }
+
+    VonageSettings m_s;
+    std::shared_ptr<const schedule::Clock> m_clock;
+};
+
+} // namespace
+
+bool needs_unicode(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        if (!in_gsm7(next_code_point(text, i))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void check_vonage_config(const config::ProviderConfig& cfg) {
+    settings_of(cfg);
+}
+
+std::unique_ptr<Provider> make_vonage_provider(const config::ProviderConfig& cfg,
+                                               std::shared_ptr<const schedule::Clock> clock) {
+    if (!clock) {
+        clock = std::make_shared<schedule::SystemClock>();
+    }
+    return std::make_unique<VonageProvider>(settings_of(cfg), std::move(clock));
+}
+
+} // namespace notify::providers
