@@ -112,7 +112,8 @@ class DispatchTest(NotifyTestCase):
                          ["high", "high", "normal", "low"])
 
     def test_priority_order_across_batches(self):
-        self.env.write_config("daemon:\n  batch: 2\n")
+        # One send at a time, so delivery order is claim order.
+        self.env.write_config("daemon:\n  batch: 2\ndelivery:\n  concurrency: 1\n")
         lows = [self.env.send("--priority", "low", body=f"l{i}") for i in range(3)]
         highs = [self.env.send("--priority", "high", body=f"h{i}") for i in range(3)]
         report, _ = self.dispatch()
