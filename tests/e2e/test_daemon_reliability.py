@@ -116,7 +116,7 @@ class ReliabilityTest(NotifyTestCase):
                              + self.env.daemon_log())
 
     def gated_sms_setup(self):
-        """sms -> an exec provider blocked on a gate file (at most 15 s), email -> a file;
+        """sms -> an exec provider blocked on a gate file (at most 60 s: a sanitized, loaded machine needs time to send 20 e-mails meanwhile), email -> a file;
         shutdown_grace 1s. Returns (started, sms_log, gate, out)."""
         started = self.env.path("sms-started.txt")
         sms_log = self.env.path("sms.txt")
@@ -128,8 +128,8 @@ class ReliabilityTest(NotifyTestCase):
             "providers:\n"
             "  slowsms:\n"
             "    type: exec\n"
-            f"    command: {self.exec_command('--started', started, '--gate', gate, '--gate-max', '15', '--log', sms_log)}\n"
-            "    timeout: 20s\n"
+            f"    command: {self.exec_command('--started', started, '--gate', gate, '--gate-max', '60', '--log', sms_log)}\n"
+            "    timeout: 90s\n"
             "  out:\n"
             "    type: file\n"
             f"    path: {q(out)}\n"
@@ -301,7 +301,7 @@ class ReliabilityTest(NotifyTestCase):
 
     # --- 6. lanes -----------------------------------------------------------------------------
     def test_slow_channel_does_not_block_another_channel(self):
-        # The sms provider blocks until the gate file exists (at most 15 s, under its 20 s
+        # The sms provider blocks until the gate file exists (at most 60 s, under its 90 s
         # timeout): deterministic "still in flight" without relying on a sleep's length.
         started, sms_log, gate, out = self.gated_sms_setup()
         self.start()

@@ -55,13 +55,16 @@ class TemplateSendTest(NotifyTestCase):
         self.assertEqual(m["data"], {"screen": "order", "order_id": "A-7"})
 
     def test_locale_variant_with_fallback(self):
-        self.env.send("--template", "welcome", "--locale", "de_AT", *WELCOME_DATA,
-                      channel="sms", to="+14155550123", body=None)
+        first_id = self.env.send("--template", "welcome", "--locale", "de_AT", *WELCOME_DATA,
+                                 channel="sms", to="+14155550123", body=None)
         self.env.send("--template", "alert", "--locale", "de-AT", "--data-json",
                       json.dumps({"service": "api", "severity": "warning", "summary": "slow",
                                   "dashboard_url": "https://d", "started_at": "07:00"}),
                       channel="sms", to="+14155550123", body=None)
-        first, second = self.deliver()
+        # Sends run in parallel: match the delivered lines by id, not by file order.
+        lines = self.deliver()
+        first = next(m for m in lines if m["id"] == first_id)
+        second = next(m for m in lines if m["id"] != first_id)
         self.assertTrue(first["body"].startswith("Willkommen bei Acme, <Al & Bo>!"), first["body"])
         self.assertEqual(second["body"], "[warning] api: slow https://d")  # no de variant
 
