@@ -18,8 +18,8 @@ void add_dispatch_command(CLI::App& app, Context& ctx) {
     cmd->add_flag("--once", *once,
                   "One pass over what is due (required; notifyd runs "
                   "continuously)");
-    cmd->footer("Prints 'scheduled N claimed N sent N retrying N dead N deferred N rescued N "
-                "expired N'.\nExample "
+    cmd->footer("Prints 'scheduled N claimed N sent N retrying N dead N deferred N suppressed "
+                "N rescued N expired N'.\nExample "
                 "crontab line:\n  * * * * * notify dispatch --once");
     cmd->callback([&ctx, once] {
         ctx.action = [&ctx, once] {
@@ -45,13 +45,14 @@ void add_dispatch_command(CLI::App& app, Context& ctx) {
                                      {"retrying", r.retrying},
                                      {"dead", r.dead},
                                      {"deferred", r.deferred},
+                                     {"suppressed", r.suppressed},
                                      {"rescued", r.rescued},
                                      {"expired", r.expired}});
             } else {
                 ctx.out << "scheduled " << r.scheduled << " claimed " << r.claimed << " sent "
                         << r.sent << " retrying " << r.retrying << " dead " << r.dead
-                        << " deferred " << r.deferred << " rescued " << r.rescued << " expired "
-                        << r.expired << '\n';
+                        << " deferred " << r.deferred << " suppressed " << r.suppressed
+                        << " rescued " << r.rescued << " expired " << r.expired << '\n';
             }
         };
     });

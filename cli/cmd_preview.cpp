@@ -25,6 +25,17 @@ void add_preview_command(CLI::App& app, Context& ctx) {
             SendRequest request = build_send_request(*options, ctx, now);
             auto array = nlohmann::ordered_json::array();
             for (const auto& row : request.rows) {
+                if (row.suppressed) {
+                    if (ctx.globals.json) {
+                        array.push_back({{"channel", row.channel},
+                                         {"to", row.to},
+                                         {"suppressed", *row.suppressed}});
+                    } else {
+                        ctx.out << "# " << row.channel << " to " << row.to
+                                << " suppressed: " << *row.suppressed << '\n';
+                    }
+                    continue;
+                }
                 const config::ChannelRoute* route = ctx.config().route(row.channel);
                 const std::string& name = route->providers.front();
                 auto provider = providers::create(ctx.config(), name);

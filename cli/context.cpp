@@ -30,6 +30,13 @@ store::JobStore& Context::store() {
     return *m_store;
 }
 
+TemplateCache& Context::templates() {
+    if (!m_templates) {
+        m_templates = std::make_unique<TemplateCache>(config());
+    }
+    return *m_templates;
+}
+
 void Context::poke_dispatcher() {
     if (m_config) {
         dispatch::poke(m_config->store_path.value);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/template_cache.hpp"
 #include "common/config/config.hpp"
 #include "common/schedule/clock.hpp"
 #include "common/store/job_store.hpp"
@@ -39,6 +40,8 @@ class Context {
     const config::Config& config();
     // Opens (once) the store named by the config. Throws notify::Error{io, tempfail}.
     store::JobStore& store();
+    // The templates of the config's search path, loaded at most once each.
+    TemplateCache& templates();
     const schedule::Clock& clock() const { return m_clock; }
     // Wakes the store's dispatcher, if one runs, after a commit that made work due.
     void poke_dispatcher();
@@ -46,6 +49,7 @@ class Context {
   private:
     std::optional<config::Config> m_config;
     std::unique_ptr<store::JobStore> m_store;
+    std::unique_ptr<TemplateCache> m_templates;
     schedule::SystemClock m_clock;
 };
 

@@ -55,6 +55,8 @@ ordered_json notification_json(const model::Notification& n) {
     j["attempts"] = n.attempts;
     j["last_error"] = optional_string(n.last_error);
     j["sent_at"] = optional_time(n.sent_at);
+    j["category"] =
+        n.category ? nlohmann::ordered_json(*n.category) : nlohmann::ordered_json(nullptr);
     j["expires_at"] = optional_time(n.expires_at);
     j["subject"] = optional_string(n.subject);
     j["title"] = optional_string(n.title);

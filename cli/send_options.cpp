@@ -9,6 +9,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/audience/fan_out.hpp"
+#include "common/audience/preferences.hpp"
 #include "common/audience/recipient_check.hpp"
 #include "common/error.hpp"
 #include "common/render/catalog.hpp"
@@ -24,8 +26,12 @@ void add_send_options(CLI::App& cmd, SendOptions& o) {
         ->type_name("ADDRESS");
     cmd.add_option("--channel", o.channel, "Channel: email, sms, push, webhook, slack, ...")
         ->type_name("CHANNEL");
-    cmd.add_option("--user", o.user, "User id recorded with the notification")
+    cmd.add_option("--user", o.user,
+                   "User: without --to, fan out to their opted-in channels and devices")
         ->type_name("USER_ID");
+    cmd.add_option("--category", o.category,
+                   "Category for preferences and quiet hours, e.g. marketing, security")
+        ->type_name("NAME");
     cmd.add_option("--template", o.template_name,
                    "Render the content from this template (see 'notify template ls')")
         ->type_name("NAME");
@@ -115,24 +121,14 @@ std::string read_all(std::istream& in) {
 
 // Renders --template for the row's channel into its content; the row's data_json holds the
 // template data on entry and the rendered channel data on return.
-void apply_template(const SendOptions& o, const config::Config& config,
+void apply_template(const SendOptions& o, Context& ctx, const std::string& locale,
                     store::NewNotification& row) {
     const std::string& name = *o.template_name;
     if (!render::valid_template_name(name)) {
         throw Error(Exit::usage, "--template: \"" + name +
                                      "\" is not a template name (letters, digits, '-' and '_')");
     }
-    std::string locale;
-    if (o.locale) {
-        auto normal = render::normalize_locale(*o.locale);
-        if (!normal) {
-            throw Error(Exit::usage, "--locale: " + normal.error());
-        }
-        locale = *normal;
-    }
-    render::Catalog catalog(render::default_search_path(config.templates_dir.value),
-                            config.channel_names());
-    auto tmpl = catalog.load(name, locale);
+    const auto& tmpl = ctx.templates().load(name, locale);
     if (!tmpl) {
         throw Error(Exit::data, "--template: " + tmpl.error(),
                     tmpl.error().starts_with("no template named")
@@ -140,8 +136,8 @@ void apply_template(const SendOptions& o, const config::Config& config,
                         : "run 'notify template check " + name + "'");
     }
     const auto data = nlohmann::json::parse(row.data_json);
-    auto rendered =
-        render::render_for_channel(*tmpl, row.channel, data, catalog.partials(tmpl->locale));
+    auto rendered = render::render_for_channel(*tmpl, row.channel, data,
+                                               ctx.templates().partials(tmpl->locale));
     if (!rendered) {
         const bool missing = rendered.error().find(": missing variable") != std::string::npos;
         throw Error(Exit::data, rendered.error(),
@@ -149,10 +145,66 @@ void apply_template(const SendOptions& o, const config::Config& config,
                             : "run 'notify template check " + name + "'");
     }
     row.template_name = name;
+    if (!row.category && tmpl->category && ctx.config().categories.count(*tmpl->category) > 0) {
+        row.category = tmpl->category; // the template's category, when the config knows it
+    }
     row.subject = rendered->subject;
     row.title = rendered->title;
     row.body = rendered->body;
     row.data_json = rendered->data_json;
+}
+
+} // namespace
+
+namespace {
+
+[[noreturn]] void unknown_channel(const config::Config& config, const std::string& channel) {
+    auto names = config.channel_names();
+    auto guess = text::closest_match(channel, names);
+    std::string known;
+    for (const auto& n : names) {
+        known += (known.empty() ? "" : ", ") + n;
+    }
+    throw Error(Exit::data,
+                "unknown channel \"" + channel + "\"" +
+                    (guess ? " (did you mean \"" + *guess + "\"?)" : ""),
+                "configured channels: " + known);
+}
+
+// The category's policy; throws notify::Error{data} for a category the config does not know.
+audience::CategoryPolicy policy_or_throw(const config::Config& config,
+                                         const std::optional<std::string>& category) {
+    if (auto policy = audience::category_policy(config, category)) {
+        return *policy;
+    }
+    std::vector<std::string> names;
+    std::string known;
+    for (const auto& [name, c] : config.categories) {
+        names.push_back(name);
+        known += (known.empty() ? "" : ", ") + name;
+    }
+    auto guess = text::closest_match(*category, names);
+    throw Error(Exit::data,
+                "--category: unknown category \"" + *category + "\"" +
+                    (guess ? " (did you mean \"" + *guess + "\"?)" : ""),
+                "known categories: " + known + " (add more under categories: in the config)");
+}
+
+// The template locale: --locale, else the user's (when it is a valid locale), else none.
+std::string locale_for(const SendOptions& o, const std::optional<model::UserProfile>& profile) {
+    if (o.locale) {
+        auto normal = render::normalize_locale(*o.locale);
+        if (!normal) {
+            throw Error(Exit::usage, "--locale: " + normal.error());
+        }
+        return *normal;
+    }
+    if (profile && profile->user.locale) {
+        if (auto normal = render::normalize_locale(*profile->user.locale)) {
+            return *normal;
+        }
+    }
+    return {};
 }
 
 } // namespace
@@ -165,17 +217,12 @@ SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now
     if (o.locale && !o.template_name) {
         throw Error(Exit::usage, "--locale applies to --template only");
     }
-    if (!o.to) {
-        if (o.user) {
-            throw Error(Exit::usage,
-                        "--user without --to needs the user directory, not in this build yet",
-                        "give --to ADDRESS and --channel CHANNEL (--user is then recorded)");
-        }
-        throw Error(Exit::usage, "missing --to ADDRESS",
+    if (!o.to && !o.user) {
+        throw Error(Exit::usage, "missing --to ADDRESS (or --user USER_ID)",
                     "e.g. notify send --to ops@example.com "
                     "--channel email --body 'disk full'");
     }
-    if (!o.channel) {
+    if (o.to && !o.channel) {
         throw Error(Exit::usage, "missing --channel CHANNEL (email, sms, push, webhook, ...)");
     }
     auto priority = model::parse_priority(o.priority);
@@ -184,22 +231,10 @@ SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now
                     "--priority: \"" + o.priority + "\" is not one of high, normal, low");
     }
     const config::Config& config = ctx.config();
-    if (config.route(*o.channel) == nullptr) {
-        auto names = config.channel_names();
-        auto guess = text::closest_match(*o.channel, names);
-        std::string known;
-        for (const auto& n : names) {
-            known += (known.empty() ? "" : ", ") + n;
-        }
-        throw Error(Exit::data,
-                    "unknown channel \"" + *o.channel + "\"" +
-                        (guess ? " (did you mean \"" + *guess + "\"?)" : ""),
-                    "configured channels: " + known);
+    if (o.channel && config.route(*o.channel) == nullptr) {
+        unknown_channel(config, *o.channel);
     }
-    auto to = audience::check_recipient(*o.channel, *o.to);
-    if (!to) {
-        throw Error(Exit::data, to.error());
-    }
+    policy_or_throw(config, o.category); // an unknown --category fails before anything else
 
     TimePoint due = now;
     if (o.at) {
@@ -211,35 +246,85 @@ SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now
     } else if (o.in) {
         due = now + duration_or_throw("--in", *o.in);
     }
-
-    store::NewNotification row;
-    row.channel = *o.channel;
-    row.to = *to;
-    row.user = o.user;
-    row.priority = *priority;
-    row.data_json = build_data(o);
-    if (o.template_name) {
-        apply_template(o, config, row);
-    } else {
-        row.subject = o.subject;
-        row.title = o.title;
-        if (o.body && *o.body == "-") {
-            row.body = read_all(ctx.in);
-        } else {
-            row.body = o.body;
-        }
-        if (!row.subject && !row.title && !row.body) {
-            throw Error(Exit::usage, "nothing to send: give --body, --subject or --title");
-        }
-    }
-    row.due_at = due;
+    std::optional<TimePoint> expires;
     if (o.ttl) {
-        row.expires_at = due + duration_or_throw("--ttl", *o.ttl);
+        expires = due + duration_or_throw("--ttl", *o.ttl);
     }
     if (o.event_id && o.event_id->empty()) {
         throw Error(Exit::usage, "--event-id: empty key");
     }
-    return {{row}, o.event_id};
+
+    // Who: one address, or every address of a user from the directory.
+    std::optional<model::UserProfile> profile;
+    if (o.user) {
+        if (o.user->empty()) {
+            throw Error(Exit::usage, "--user: empty user id");
+        }
+        profile = ctx.store().audience().profile(*o.user);
+        if (!profile && !o.to) {
+            throw Error(Exit::data, "unknown user \"" + *o.user + "\"",
+                        "add it with 'notify user add " + *o.user +
+                            " --email ADDRESS' or give --to ADDRESS --channel CHANNEL");
+        }
+    }
+    std::vector<audience::Target> targets;
+    if (o.to) {
+        auto to = audience::check_recipient(*o.channel, *o.to);
+        if (!to) {
+            throw Error(Exit::data, to.error());
+        }
+        targets.push_back({*o.channel, *to});
+    } else {
+        targets = audience::fan_out(
+            *profile, config.address_channels,
+            [&](const std::string& channel) { return config.route(channel) != nullptr; },
+            o.channel);
+        if (targets.empty()) {
+            throw Error(Exit::data,
+                        "user \"" + *o.user + "\" has no " +
+                            (o.channel ? "address on channel " + *o.channel
+                                       : std::string("address on any configured channel")),
+                        "give them one with 'notify user set " + *o.user +
+                            " --email/--phone' or 'notify device add " + *o.user + " ...'");
+        }
+    }
+
+    std::optional<std::string> body = o.body;
+    if (!o.template_name && o.body && *o.body == "-" && o.body_from_stdin) {
+        body = read_all(ctx.in);
+    }
+    if (!o.template_name && !o.subject && !o.title && !body) {
+        throw Error(Exit::usage, "nothing to send: give --body, --subject or --title");
+    }
+    const std::string locale = o.template_name ? locale_for(o, profile) : std::string{};
+    const std::string data_json = build_data(o);
+
+    SendRequest request;
+    request.event_id = o.event_id;
+    for (const auto& target : targets) {
+        store::NewNotification row;
+        row.channel = target.channel;
+        row.to = target.to;
+        row.user = o.user;
+        row.priority = *priority;
+        row.category = o.category;
+        row.data_json = data_json;
+        if (o.template_name) {
+            apply_template(o, ctx, locale, row);
+        } else {
+            row.subject = o.subject;
+            row.title = o.title;
+            row.body = body;
+        }
+        row.due_at = due;
+        row.expires_at = expires;
+        if (profile) { // quiet hours are judged when it is due, at dispatch
+            row.suppressed = audience::refusal(*profile, row.channel, row.to, row.category,
+                                               policy_or_throw(config, row.category));
+        }
+        request.rows.push_back(std::move(row));
+    }
+    return request;
 }
 
 } // namespace notify::cli

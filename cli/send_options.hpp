@@ -19,6 +19,7 @@ struct SendOptions {
     std::optional<std::string> to;
     std::optional<std::string> channel;
     std::optional<std::string> user;
+    std::optional<std::string> category; // preferences / quiet hours category
     std::optional<std::string> template_name;
     std::optional<std::string> locale;   // template locale variant, e.g. de-AT
     std::vector<std::string> data_pairs; // KEY=VALUE
@@ -26,7 +27,8 @@ struct SendOptions {
     std::optional<std::string> data_file;
     std::optional<std::string> subject;
     std::optional<std::string> title;
-    std::optional<std::string> body; // "-" reads stdin
+    std::optional<std::string> body; // "-" reads stdin when body_from_stdin
+    bool body_from_stdin = true;     // false for import lines: "-" is a literal body
     std::optional<std::string> at;
     std::optional<std::string> in;
     std::optional<std::string> event_id;

@@ -91,8 +91,9 @@ int serve(const Options& o) {
     SystemdNotifier systemd;
     if (o.once) {
         dispatch::PassReport r = current.dispatcher->run_until_idle();
-        spdlog::info("once: scheduled {} claimed {} sent {} retrying {} dead {} deferred {}",
-                     r.scheduled, r.claimed, r.sent, r.retrying, r.dead, r.deferred);
+        spdlog::info(
+            "once: scheduled {} claimed {} sent {} retrying {} dead {} deferred {} suppressed {}",
+            r.scheduled, r.claimed, r.sent, r.retrying, r.dead, r.deferred, r.suppressed);
         return 0;
     }
     systemd.ready("dispatching from " + current.config->store_path.value);
@@ -123,7 +124,7 @@ int serve(const Options& o) {
             }
             dispatch::PassReport r = current.dispatcher->turn();
             idle = r.claimed == 0 && r.rescued == 0 && r.expired == 0 && r.scheduled == 0 &&
-                   r.sent + r.retrying + r.dead + r.deferred == 0;
+                   r.sent + r.retrying + r.dead + r.deferred + r.suppressed == 0;
         } catch (const Error& e) {
             if (e.code() != Exit::tempfail) {
                 throw;

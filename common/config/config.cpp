@@ -2,6 +2,7 @@
 // precedence of flags, environment, file and defaults.
 #include "common/config/config.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -162,6 +163,9 @@ class Parser {
         }
         if (const auto* e = section("alerts")) {
             parse_alerts(*e);
+        }
+        if (const auto* e = section("categories")) {
+            parse_categories(*e);
         }
     }
 
@@ -473,6 +477,41 @@ class Parser {
         }
     }
 
+    void parse_categories(const Entry& section) {
+        for (const auto& entry : section_entries(section, "categories")) {
+            const std::string prefix = "categories." + entry.key;
+            if (!valid_category_name(entry.key)) {
+                fail(entry.key_mark, prefix + ": a category name is letters, digits, '-' and '_'");
+            }
+            CategoryConfig category;
+            if (auto it = m_config.categories.find(entry.key); it != m_config.categories.end()) {
+                category = it->second; // a built-in: the file changes what it names
+            }
+            category.name = entry.key;
+            category.origin = origin(entry.key_mark);
+            for (const auto& key : section_entries(entry, prefix)) {
+                const std::string dotted = prefix + "." + key.key;
+                Setting setting = scalar(key, dotted);
+                if (key.key == "critical") {
+                    if (setting.value != "true" && setting.value != "false") {
+                        fail(key.key_mark, dotted + ": expected true or false");
+                    }
+                    category.critical = setting.value == "true";
+                } else if (key.key == "quiet_hours") {
+                    if (setting.value != "delay" && setting.value != "drop" &&
+                        setting.value != "ignore") {
+                        fail(key.key_mark, dotted + ": expected delay, drop or ignore, not " +
+                                               in_quotes(setting.value));
+                    }
+                    category.quiet_hours = setting.value;
+                } else {
+                    unknown_key(key, "categories");
+                }
+            }
+            m_config.categories[entry.key] = std::move(category);
+        }
+    }
+
     int batch(const Entry& entry, const Setting& setting, const std::string& dotted) const {
         const std::string& text = setting.value;
         long long number = 0;
@@ -675,6 +714,9 @@ Config defaults(const EnvLookup& env) {
     for (const char* channel : {"email", "sms", "push", "webhook", "slack"}) {
         config.channels.push_back(ChannelRoute{channel, {"file"}, std::string(k_default)});
     }
+    config.categories["security"] = {"security", true, "ignore", std::string(k_default)};
+    config.categories["transactional"] = {"transactional", false, "ignore", std::string(k_default)};
+    config.categories["marketing"] = {"marketing", false, "delay", std::string(k_default)};
     return config;
 }
 
@@ -844,6 +886,16 @@ Config load(const LoadOptions& options) {
 Config load_text(std::string_view yaml, const std::string& file_name, const LoadOptions& options) {
     const EnvLookup env = options.env ? options.env : process_env();
     return build(yaml, file_name, options, env);
+}
+
+bool valid_category_name(std::string_view name) {
+    if (name.empty() || name.size() > 64) {
+        return false;
+    }
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_';
+    });
 }
 
 } // namespace notify::config

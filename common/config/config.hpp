@@ -73,6 +73,17 @@ struct AlertRoute {
     Millis min_interval{300'000};
 };
 
+// A notification category (section `categories`): what preferences and quiet hours do to it.
+struct CategoryConfig {
+    std::string name;
+    bool critical = false;
+    std::string quiet_hours = "delay"; // delay | drop | ignore
+    std::string origin;
+};
+
+// True for a category name: 1 to 64 of letters, digits, '-' and '_'.
+bool valid_category_name(std::string_view name);
+
 struct Config {
     std::string source_file; // the config file read, or empty when none exists
 
@@ -102,6 +113,15 @@ struct Config {
     const DeliveryPolicy& delivery_for(std::string_view channel) const;
 
     std::string data_dir; // $XDG_DATA_HOME/notify or ~/.local/share/notify
+
+    // The channel each kind of user address fans out to (email, phone, ios, android, web).
+    std::map<std::string, std::string> address_channels = {
+        {"email", "email"},  {"phone", "sms"},   {"ios", "push"},
+        {"android", "push"}, {"web", "webpush"},
+    };
+
+    // Built-in security (critical), transactional and marketing, plus the file's; by name.
+    std::map<std::string, CategoryConfig> categories;
 
     std::map<std::string, ProviderConfig> providers; // by name
     std::vector<ChannelRoute> channels;              // in file order

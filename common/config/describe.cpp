@@ -75,6 +75,12 @@ std::vector<ShownSetting> describe(const Config& config) {
             add(key, setting);
         }
     }
+    for (const auto& [name, category] : config.categories) {
+        const std::string prefix = "categories." + name + ".";
+        out.push_back(ShownSetting{prefix + "critical", category.critical ? "true" : "false",
+                                   category.origin});
+        out.push_back(ShownSetting{prefix + "quiet_hours", category.quiet_hours, category.origin});
+    }
     return out;
 }
 

@@ -12,6 +12,8 @@ const std::vector<KeyInfo>& known_keys() {
         {"", "channels", "", "channel -> providers in failover order"},
         {"", "delivery", "", "retry, give-up, concurrency and breaker policy"},
         {"", "alerts", "", "where alerts go (dead notifications, open breakers)"},
+        {"", "categories", "",
+         "notification categories for preferences: name -> {critical, quiet_hours}"},
         {"store", "path", "", "SQLite file; default $XDG_DATA_HOME/notify/notify.db"},
         {"store", "durability", "full",
          "full: sync every commit; normal: faster, a power loss may drop the last commits"},
@@ -43,6 +45,10 @@ const std::vector<KeyInfo>& known_keys() {
         {"alerts", "channel", "", "channel of the alert notification sent to `to`"},
         {"alerts", "to", "", "operator address for alert notifications"},
         {"alerts", "min_interval", "5m", "at most one alert per kind in this interval"},
+        {"categories", "critical", "false",
+         "true: users cannot opt out and quiet hours do not apply (e.g. security)"},
+        {"categories", "quiet_hours", "delay",
+         "inside a user's quiet hours: delay (to their end), drop (suppressed) or ignore"},
     };
     return k_keys;
 }

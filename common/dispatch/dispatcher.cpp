@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "common/audience/preferences.hpp"
 #include "common/dispatch/scheduler.hpp"
 #include "common/error.hpp"
 #include "common/policy/retry_policy.hpp"
@@ -45,6 +46,7 @@ PassReport& PassReport::operator+=(const PassReport& o) {
     dead += o.dead;
     deferred += o.deferred;
     fenced += o.fenced;
+    suppressed += o.suppressed;
     scheduled += o.scheduled;
     return *this;
 }
@@ -165,6 +167,7 @@ void Dispatcher::fill_lanes(TimePoint now, PassReport& report) {
             claims.insert(claims.end(), more.begin(), more.end());
         }
         report.claimed += static_cast<int>(claims.size());
+        claims = screen(std::move(claims), now, report);
         claims = admit(std::move(claims), now, report);
         for (auto& claim : claims) {
             ++lane.in_flight;
@@ -173,6 +176,57 @@ void Dispatcher::fill_lanes(TimePoint now, PassReport& report) {
             m_pool->submit([this, claim, i, now] { send_one(claim, i, now); });
         }
     }
+}
+
+std::vector<store::Claim> Dispatcher::screen(std::vector<store::Claim> claims, TimePoint now,
+                                             PassReport& report) {
+    std::map<std::string, std::optional<model::UserProfile>> profiles; // by user id
+    std::vector<store::Claim> admitted;
+    std::vector<store::Completion> held;
+    for (auto& claim : claims) {
+        const model::Notification& n = claim.notification;
+        if (!n.user) {
+            admitted.push_back(std::move(claim));
+            continue;
+        }
+        auto it = profiles.find(*n.user);
+        if (it == profiles.end()) {
+            it = profiles.emplace(*n.user, m_store.audience().profile(*n.user)).first;
+        }
+        // An unknown category (removed from the config since) gets the default policy.
+        auto policy =
+            audience::category_policy(m_config, n.category).value_or(audience::CategoryPolicy{});
+        if (!it->second) { // not in the directory: a --to send that only records the user
+            admitted.push_back(std::move(claim));
+            continue;
+        }
+        auto verdict = audience::decide(*it->second, n.channel, n.to, n.category, policy, now);
+        if (verdict.kind == audience::Verdict::Kind::send) {
+            admitted.push_back(std::move(claim));
+            continue;
+        }
+        store::Completion c;
+        c.id = n.id;
+        c.owner = claim.owner;
+        c.attempt = n.attempts;
+        c.provider = "-";
+        c.started_at = now;
+        c.finished_at = now;
+        c.detail = verdict.reason;
+        if (verdict.kind == audience::Verdict::Kind::delay) {
+            c.outcome = store::Outcome::deferred;
+            c.next_due = verdict.until;
+            ++report.deferred;
+        } else {
+            c.outcome = store::Outcome::suppressed;
+            ++report.suppressed;
+        }
+        held.push_back(std::move(c));
+    }
+    if (!held.empty()) {
+        m_store.complete_all(held);
+    }
+    return admitted;
 }
 
 std::vector<store::Claim> Dispatcher::admit(std::vector<store::Claim> claims, TimePoint now,
@@ -223,6 +277,7 @@ std::vector<store::Claim> Dispatcher::admit(std::vector<store::Claim> claims, Ti
         const std::string& limiter = requests[k].buckets[waits[k].limiting].first;
         if (user_limited && policy.user_limit_drops && limiter.rfind("user:", 0) == 0) {
             c.outcome = store::Outcome::suppressed;
+            ++report.suppressed;
             c.detail = "rate limited: more than " + std::to_string(policy.user_limit->count) +
                        " per " + schedule::format_duration(policy.user_limit->per) + " to user " +
                        *n.user + " on " + n.channel;
@@ -429,7 +484,15 @@ PassReport Dispatcher::record_finished() {
                          schedule::format_rfc3339(c.next_due), c.detail);
             break;
         case store::Outcome::suppressed:
+            ++report.suppressed;
             break;
+        }
+        if (c.attempt_class == "invalid_recipient") {
+            // A push service said the token is gone: the user's device stops being used.
+            int marked = m_store.audience().invalidate_token(n.to, c.detail, c.finished_at);
+            if (marked > 0) {
+                spdlog::info("notification {}: device token marked invalid ({})", c.id, c.detail);
+            }
         }
     }
     return report;

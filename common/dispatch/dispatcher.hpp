@@ -39,9 +39,10 @@ struct PassReport {
     int sent = 0;
     int retrying = 0;
     int dead = 0;
-    int deferred = 0;  // attempts given back (provider paused, shutdown)
-    int fenced = 0;    // results refused because the row was no longer ours
-    int scheduled = 0; // notifications enqueued by cron schedules
+    int deferred = 0;   // attempts given back (provider paused, shutdown)
+    int fenced = 0;     // results refused because the row was no longer ours
+    int suppressed = 0; // opted out, quiet hours (drop), invalid device, user rate limit
+    int scheduled = 0;  // notifications enqueued by cron schedules
 
     PassReport& operator+=(const PassReport& other);
 };
@@ -109,6 +110,10 @@ class Dispatcher {
     store::Completion decide(const Finished& f, PassReport& report);
     void maintain(TimePoint now, PassReport& report);
     void fill_lanes(TimePoint now, PassReport& report);
+    // Checks the users of `claims` against their preferences, quiet hours and devices; returns
+    // those that may be sent and records the others as suppressed or deferred.
+    std::vector<store::Claim> screen(std::vector<store::Claim> claims, TimePoint now,
+                                     PassReport& report);
     // Takes rate-limit tokens for `claims`; returns those that may be sent now and records
     // the others as deferred (or suppressed, for a user limit that drops).
     std::vector<store::Claim> admit(std::vector<store::Claim> claims, TimePoint now,

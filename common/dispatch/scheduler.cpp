@@ -41,6 +41,7 @@ std::string content_to_json(const ScheduleContent& c) {
     j["title"] = optional_json(c.row.title);
     j["body"] = optional_json(c.row.body);
     j["data"] = json::parse(c.row.data_json, nullptr, false);
+    j["category"] = optional_json(c.row.category);
     if (j["data"].is_discarded()) {
         j["data"] = json::object();
     }
@@ -64,6 +65,7 @@ Expected<ScheduleContent> content_from_json(const std::string& text) {
         c.row.title = optional_string(j, "title");
         c.row.body = optional_string(j, "body");
         c.row.data_json = j.contains("data") ? j["data"].dump() : "{}";
+        c.row.category = optional_string(j, "category");
         if (j.contains("ttl_ms") && !j["ttl_ms"].is_null()) {
             c.ttl = Millis{j["ttl_ms"].get<long long>()};
         }

@@ -60,6 +60,7 @@ struct Notification {
     int attempts = 0;
     std::optional<std::string> last_error;
     std::optional<TimePoint> sent_at;
+    std::optional<std::string> category; // preference category given at send
 };
 
 // One delivery attempt.

@@ -12,6 +12,7 @@
 #include "common/model/notification.hpp"
 #include "common/policy/rate_limit.hpp"
 #include "common/schedule/clock.hpp"
+#include "common/store/audience_store.hpp"
 
 namespace notify::store {
 
@@ -28,6 +29,10 @@ struct NewNotification {
     std::string data_json = "{}";
     TimePoint due_at{};
     std::optional<TimePoint> expires_at;
+    std::optional<std::string> category; // e.g. marketing, security (preferences, quiet hours)
+    // Set: the row is recorded as `suppressed` with this reason and never sent (the user
+    // opted out), so the decision leaves a trace.
+    std::optional<std::string> suppressed;
 };
 
 struct EnqueueRequest {
@@ -140,8 +145,16 @@ class JobStore {
   public:
     virtual ~JobStore() = default;
 
+    // Users, devices and preferences, in the same database.
+    virtual AudienceStore& audience() = 0;
+
     // Inserts all rows in one transaction, or none (duplicate event id).
     virtual EnqueueResult enqueue(const EnqueueRequest& request, TimePoint now) = 0;
+
+    // Every request in one transaction (bulk import): each is enqueued or found duplicate as
+    // enqueue() would, a later request seeing the rows of earlier ones.
+    virtual std::vector<EnqueueResult> enqueue_all(const std::vector<EnqueueRequest>& requests,
+                                                   TimePoint now) = 0;
 
     // Rows matching `filter`, oldest id first.
     virtual std::vector<model::Notification> list(const ListFilter& filter, TimePoint now) = 0;

@@ -94,6 +94,45 @@ CREATE TABLE rate_buckets (
     updated_at INTEGER NOT NULL
 ) STRICT;
 )sql",
+        // 5: the audience (users, devices, preferences) and the category of a notification.
+        R"sql(
+ALTER TABLE notifications ADD COLUMN category TEXT;
+CREATE TABLE users (
+    id          TEXT    PRIMARY KEY,
+    name        TEXT,
+    email       TEXT,
+    phone       TEXT,
+    locale      TEXT,
+    tz          TEXT,
+    quiet_start INTEGER,
+    quiet_end   INTEGER,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX users_email ON users (email) WHERE email IS NOT NULL;
+CREATE INDEX users_phone ON users (phone) WHERE phone IS NOT NULL;
+CREATE TABLE devices (
+    id             INTEGER PRIMARY KEY,
+    user_id        TEXT    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    platform       TEXT    NOT NULL,
+    token          TEXT    NOT NULL,
+    app            TEXT,
+    registered_at  INTEGER NOT NULL,
+    invalidated_at INTEGER,
+    invalid_reason TEXT,
+    UNIQUE (platform, token)
+) STRICT;
+CREATE INDEX devices_user ON devices (user_id);
+CREATE INDEX devices_token ON devices (token);
+CREATE TABLE preferences (
+    user_id    TEXT    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    channel    TEXT    NOT NULL,
+    category   TEXT    NOT NULL,
+    opted_in   INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, channel, category)
+) STRICT;
+)sql",
     };
     return k_migrations;
 }

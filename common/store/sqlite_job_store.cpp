@@ -13,6 +13,7 @@
 #include "common/schedule/time_text.hpp"
 #include "common/store/job_store.hpp"
 #include "common/store/schema.hpp"
+#include "common/store/sqlite_audience_store.hpp"
 #include "common/store/sqlite_db.hpp"
 
 namespace notify::store {
@@ -29,7 +30,7 @@ constexpr const char* k_columns =
     "id, CASE WHEN status IN ('scheduled', 'queued') THEN CASE WHEN due_at > ?1 THEN "
     "'scheduled' ELSE 'queued' END ELSE status END, channel, recipient, user_id, provider, "
     "template, event_id, priority, subject, title, body, data, due_at, created_at, "
-    "updated_at, expires_at, attempts, last_error, sent_at";
+    "updated_at, expires_at, attempts, last_error, sent_at, category";
 
 constexpr const char* k_claimable = "status IN ('scheduled', 'queued', 'retrying')";
 
@@ -63,6 +64,7 @@ Notification read_notification(const Statement& s) {
     n.attempts = static_cast<int>(s.int64(17));
     n.last_error = s.optional_text(18);
     n.sent_at = optional_time(s, 19);
+    n.category = s.optional_text(20);
     return n;
 }
 
@@ -99,65 +101,35 @@ void create_store_file(const std::string& path) {
 
 class SqliteJobStore final : public JobStore {
   public:
-    explicit SqliteJobStore(const SqliteOptions& options) : m_db(prepare_path(options.path)) {
+    explicit SqliteJobStore(const SqliteOptions& options)
+        : m_db(prepare_path(options.path)), m_audience(m_db) {
         m_db.exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count()));
         refuse_foreign(); // before anything changes the file
         configure(options);
         migrate();
     }
 
+    AudienceStore& audience() override { return m_audience; }
+
     EnqueueResult enqueue(const EnqueueRequest& request, TimePoint now) override {
         Transaction tx(m_db);
-        EnqueueResult result;
-        if (request.event_id) {
-            auto& find = m_db.prepare(
-                "SELECT id FROM notifications WHERE event_id = ?1 AND (status IN ('scheduled', "
-                "'queued', 'sending', 'retrying', 'held') OR (status IN ('sent', 'suppressed') "
-                "AND created_at >= ?2)) ORDER BY id");
-            find.bind(1, *request.event_id).bind(2, to_unix_ms(now - request.dedup_window));
-            while (find.step()) {
-                result.ids.push_back(find.int64(0));
-            }
-            if (!result.ids.empty()) {
-                result.duplicate = true;
-                return result;
-            }
+        EnqueueResult result = enqueue_locked(request, now);
+        if (!result.duplicate) {
+            tx.commit();
         }
-        auto& insert = m_db.prepare(
-            "INSERT INTO notifications (status, channel, recipient, user_id, template, event_id, "
-            "priority, subject, title, body, data, due_at, created_at, updated_at, expires_at) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14) "
-            "RETURNING id");
-        for (const NewNotification& row : request.rows) {
-            bool later = row.due_at > now;
-            insert.reset();
-            insert.bind(1, later ? "scheduled" : "queued")
-                .bind(2, row.channel)
-                .bind(3, row.to)
-                .bind(4, row.user)
-                .bind(5, row.template_name)
-                .bind(6, request.event_id)
-                .bind(7, static_cast<int>(row.priority))
-                .bind(8, row.subject)
-                .bind(9, row.title)
-                .bind(10, row.body)
-                .bind(11, row.data_json)
-                .bind(12, to_unix_ms(row.due_at))
-                .bind(13, to_unix_ms(now));
-            if (row.expires_at) {
-                insert.bind(14, to_unix_ms(*row.expires_at));
-            } else {
-                insert.bind_null(14);
-            }
-            insert.step();
-            std::int64_t id = insert.int64(0);
-            insert.run();
-            result.ids.push_back(id);
-            add_event(id, "created", now,
-                      later ? "scheduled for " + schedule::format_rfc3339(row.due_at) : "queued");
+        return result;
+    }
+
+    std::vector<EnqueueResult> enqueue_all(const std::vector<EnqueueRequest>& requests,
+                                           TimePoint now) override {
+        Transaction tx(m_db);
+        std::vector<EnqueueResult> results;
+        results.reserve(requests.size());
+        for (const EnqueueRequest& request : requests) {
+            results.push_back(enqueue_locked(request, now));
         }
         tx.commit();
-        return result;
+        return results;
     }
 
     std::vector<Notification> list(const ListFilter& filter, TimePoint now) override {
@@ -763,33 +735,11 @@ class SqliteJobStore final : public JobStore {
         f.run();
         bool fresh = m_db.changes() > 0;
         if (fresh) {
-            auto& insert = m_db.prepare(
-                "INSERT INTO notifications (status, channel, recipient, user_id, template, "
-                "event_id, priority, subject, title, body, data, due_at, created_at, updated_at, "
-                "expires_at) VALUES ('queued', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                "?12, ?12, ?13) RETURNING id");
             std::string event_id = "schedule:" + name + ":" + schedule::format_rfc3339(slot);
             for (const NewNotification& row : rows) {
-                insert.reset();
-                insert.bind(1, row.channel)
-                    .bind(2, row.to)
-                    .bind(3, row.user)
-                    .bind(4, row.template_name)
-                    .bind(5, event_id)
-                    .bind(6, static_cast<int>(row.priority))
-                    .bind(7, row.subject)
-                    .bind(8, row.title)
-                    .bind(9, row.body)
-                    .bind(10, row.data_json)
-                    .bind(11, to_unix_ms(row.due_at))
-                    .bind(12, to_unix_ms(now));
-                bind_time(insert, 13, row.expires_at);
-                insert.step();
-                std::int64_t id = insert.int64(0);
-                insert.run();
-                ids.push_back(id);
-                add_event(id, "created", now,
-                          "from schedule " + name + ", slot " + schedule::format_rfc3339(slot));
+                ids.push_back(insert_locked(row, event_id, now,
+                                            "from schedule " + name + ", slot " +
+                                                schedule::format_rfc3339(slot)));
             }
             std::string list;
             for (auto id : ids) {
@@ -998,6 +948,71 @@ class SqliteJobStore final : public JobStore {
         add_event(id, event, now, detail);
     }
 
+    // enqueue() inside the caller's transaction.
+    EnqueueResult enqueue_locked(const EnqueueRequest& request, TimePoint now) {
+        EnqueueResult result;
+        if (request.event_id) {
+            auto& find = m_db.prepare(
+                "SELECT id FROM notifications WHERE event_id = ?1 AND (status IN ('scheduled', "
+                "'queued', 'sending', 'retrying', 'held') OR (status IN ('sent', 'suppressed') "
+                "AND created_at >= ?2)) ORDER BY id");
+            find.bind(1, *request.event_id).bind(2, to_unix_ms(now - request.dedup_window));
+            while (find.step()) {
+                result.ids.push_back(find.int64(0));
+            }
+            if (!result.ids.empty()) {
+                result.duplicate = true;
+                return result;
+            }
+        }
+        for (const NewNotification& row : request.rows) {
+            result.ids.push_back(insert_locked(
+                row, request.event_id, now,
+                row.due_at > now ? "scheduled for " + schedule::format_rfc3339(row.due_at)
+                                 : "queued"));
+        }
+        return result;
+    }
+
+    // Inserts one row inside the caller's transaction with its first event ("created" with
+    // `created_detail`, or "suppressed" with the row's reason). Returns its id.
+    std::int64_t insert_locked(const NewNotification& row,
+                               const std::optional<std::string>& event_id, TimePoint now,
+                               const std::string& created_detail) {
+        auto& insert = m_db.prepare(
+            "INSERT INTO notifications (status, channel, recipient, user_id, template, event_id, "
+            "priority, subject, title, body, data, due_at, created_at, updated_at, expires_at, "
+            "category, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+            "?13, ?13, ?14, ?15, ?16) RETURNING id");
+        const char* status = row.suppressed     ? "suppressed"
+                             : row.due_at > now ? "scheduled"
+                                                : "queued";
+        insert.bind(1, status)
+            .bind(2, row.channel)
+            .bind(3, row.to)
+            .bind(4, row.user)
+            .bind(5, row.template_name)
+            .bind(6, event_id)
+            .bind(7, static_cast<int>(row.priority))
+            .bind(8, row.subject)
+            .bind(9, row.title)
+            .bind(10, row.body)
+            .bind(11, row.data_json)
+            .bind(12, to_unix_ms(row.due_at))
+            .bind(13, to_unix_ms(now));
+        bind_time(insert, 14, row.expires_at);
+        insert.bind(15, row.category).bind(16, row.suppressed);
+        insert.step();
+        std::int64_t id = insert.int64(0);
+        insert.run();
+        if (row.suppressed) {
+            add_event(id, "suppressed", now, *row.suppressed);
+        } else {
+            add_event(id, "created", now, created_detail);
+        }
+        return id;
+    }
+
     void add_event(std::int64_t id, const std::string& type, TimePoint at,
                    const std::string& detail) {
         auto& e = m_db.prepare(
@@ -1022,6 +1037,7 @@ class SqliteJobStore final : public JobStore {
     }
 
     Database m_db;
+    SqliteAudienceStore m_audience;
 };
 
 } // namespace

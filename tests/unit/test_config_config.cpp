@@ -225,7 +225,8 @@ TEST(ConfigShape, UnknownTopLevelKeySuggestsTheSection) {
     EXPECT_STREQ(e.what(),
                  "/cfg/config.yaml:3: unknown key \"stor\" at top level (did you mean \"store\"?)");
     EXPECT_EQ(e.hint(),
-              "known sections: store, templates, daemon, providers, channels, delivery, alerts");
+              "known sections: store, templates, daemon, providers, channels, delivery, alerts, "
+              "categories");
 }
 
 TEST(ConfigShape, UnknownKeyInDaemonSuggestsTheKey) {
@@ -795,7 +796,13 @@ TEST(ConfigDescribe, DefaultsInStableOrder) {
                                               "delivery.breaker_cap",
                                               "delivery.user_limit",
                                               "delivery.user_limit_action",
-                                              "alerts.min_interval"}));
+                                              "alerts.min_interval",
+                                              "categories.marketing.critical",
+                                              "categories.marketing.quiet_hours",
+                                              "categories.security.critical",
+                                              "categories.security.quiet_hours",
+                                              "categories.transactional.critical",
+                                              "categories.transactional.quiet_hours"}));
     EXPECT_EQ(shown(lines, "channels.email")->value, "[file]");
     EXPECT_EQ(shown(lines, "daemon.batch")->value, "64");
 }
@@ -858,6 +865,12 @@ channels:
         "delivery.user_limit= @default",
         "delivery.user_limit_action=delay @default",
         "alerts.min_interval=5m @default",
+        "categories.marketing.critical=false @default",
+        "categories.marketing.quiet_hours=delay @default",
+        "categories.security.critical=true @default",
+        "categories.security.quiet_hours=ignore @default",
+        "categories.transactional.critical=false @default",
+        "categories.transactional.quiet_hours=ignore @default",
     };
     EXPECT_EQ(rows, expected);
 }
