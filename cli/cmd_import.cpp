@@ -186,22 +186,22 @@ void add_import_command(CLI::App& app, Context& ctx) {
             constexpr std::size_t k_shown = 20;
             std::string hint;
             for (std::size_t i = 0; i < rejected.size() && i < k_shown; ++i) {
-                hint += (i > 0 ? "\n  line " : "line ") + std::to_string(rejected[i].line) +
-                        ": " + rejected[i].error;
+                hint += (i > 0 ? "\n  line " : "line ") + std::to_string(rejected[i].line) + ": " +
+                        rejected[i].error;
             }
             if (rejected.size() > k_shown) {
-                hint += "\n  ... and " + std::to_string(rejected.size() - k_shown) +
-                        " more bad lines";
+                hint +=
+                    "\n  ... and " + std::to_string(rejected.size() - k_shown) + " more bad lines";
             }
             if (!write) {
                 hint += "\n  fix them, or enqueue the valid lines with --partial";
             }
-            throw Error(Exit::data,
-                        std::to_string(rejected.size()) + " of " + std::to_string(lines) +
-                            " lines rejected; " +
-                            (write ? "the valid lines were enqueued"
-                                   : std::string("nothing was enqueued")),
-                        hint);
+            throw Error(
+                Exit::data,
+                std::to_string(rejected.size()) + " of " + std::to_string(lines) +
+                    " lines rejected; " +
+                    (write ? "the valid lines were enqueued" : std::string("nothing was enqueued")),
+                hint);
         };
     });
 }
