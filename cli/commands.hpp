@@ -40,6 +40,7 @@ void add_config_command(CLI::App& app, Context& ctx);
 void add_template_command(CLI::App& app, Context& ctx);
 void add_user_command(CLI::App& app, Context& ctx);
 void add_import_command(CLI::App& app, Context& ctx);
+void add_events_command(CLI::App& app, Context& ctx);
 void add_device_command(CLI::App& app, Context& ctx);
 void add_prefs_command(CLI::App& app, Context& ctx);
 

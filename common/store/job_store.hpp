@@ -72,7 +72,20 @@ struct Stats {
     std::int64_t total = 0;
     std::int64_t due_now = 0;             // scheduled/queued/retrying rows with due_at <= now
     std::optional<Millis> oldest_due_age; // now - min(due_at) over those rows
+
+    // Queue shape (Postfix qshape): rows waiting to go out (due, or being sent) by channel,
+    // counted per bucket of how long past due they are. Bucket i holds ages below
+    // age_bucket_edges()[i] (and at or above the previous edge); the last bucket holds the
+    // rest.
+    std::map<std::string, std::vector<std::int64_t>> waiting_by_age;
+    // Throughput over the last `rate_window`: attempts that sent, and attempts that failed.
+    Millis rate_window{300'000};
+    std::int64_t sent_in_window = 0;
+    std::int64_t failed_in_window = 0;
 };
+
+// 1m 2m 4m 8m 16m 32m 1h 2h 4h 8h 16h: the upper edges of the queue-shape buckets.
+const std::vector<Millis>& age_bucket_edges();
 
 // A row claimed for sending: status is `sending`, `attempts` already counts this attempt.
 struct Claim {
@@ -131,6 +144,25 @@ struct Schedule {
     std::optional<TimePoint> last_slot; // the last slot fired
 };
 
+// Which events `events()` returns.
+struct EventFilter {
+    std::int64_t after_seq = 0;     // only events with a larger sequence number
+    std::optional<TimePoint> since; // only events at or after this time
+    std::vector<std::string> types; // only these types (empty: all)
+    std::optional<std::int64_t> id; // only this notification's
+    int limit = 0;                  // 0: no limit
+};
+
+// One event with the notification it belongs to, in store order.
+struct EventRecord {
+    std::int64_t seq = 0; // increases with every event written
+    std::int64_t id = 0;  // the notification
+    std::string channel;
+    std::string type;
+    TimePoint at{};
+    std::string detail;
+};
+
 // One notification's rate-limit check: a token from every bucket, or from none.
 struct TokenRequest {
     std::vector<std::pair<std::string, policy::RateLimit>> buckets; // key, limit
@@ -171,6 +203,9 @@ class JobStore {
     virtual std::int64_t purge(TimePoint before, std::optional<model::Status> status) = 0;
 
     virtual Stats stats(TimePoint now) = 0;
+
+    // Events matching `filter`, in the order they were written.
+    virtual std::vector<EventRecord> events(const EventFilter& filter) = 0;
 
     // Atomically claims up to `max` due rows (highest priority, then oldest due first), leasing
     // them to `owner` until now + lease.

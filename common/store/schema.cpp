@@ -94,7 +94,8 @@ CREATE TABLE rate_buckets (
     updated_at INTEGER NOT NULL
 ) STRICT;
 )sql",
-        // 5: the audience (users, devices, preferences) and the category of a notification.
+        // 5: the audience (users, devices, preferences), the category of a notification, and
+        // events and attempts by time (notify events --since, stats rates).
         R"sql(
 ALTER TABLE notifications ADD COLUMN category TEXT;
 CREATE TABLE users (
@@ -132,6 +133,8 @@ CREATE TABLE preferences (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (user_id, channel, category)
 ) STRICT;
+CREATE INDEX events_at ON events (at);
+CREATE INDEX attempts_finished ON attempts (finished_at);
 )sql",
     };
     return k_migrations;

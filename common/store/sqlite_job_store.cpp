@@ -99,6 +99,21 @@ void create_store_file(const std::string& path) {
     }
 }
 
+} // namespace
+
+const std::vector<Millis>& age_bucket_edges() {
+    static const std::vector<Millis> k_edges = [] {
+        std::vector<Millis> edges;
+        for (long long minutes : {1, 2, 4, 8, 16, 32, 60, 120, 240, 480, 960}) {
+            edges.emplace_back(minutes * 60'000);
+        }
+        return edges;
+    }();
+    return k_edges;
+}
+
+namespace {
+
 class SqliteJobStore final : public JobStore {
   public:
     explicit SqliteJobStore(const SqliteOptions& options)
@@ -285,6 +300,31 @@ class SqliteJobStore final : public JobStore {
             stats.by_channel[q.text(1)][*status] += count;
             stats.total += count;
         }
+        const auto& edges = age_bucket_edges();
+        std::string bucket = "CASE";
+        for (std::size_t i = 0; i < edges.size(); ++i) {
+            bucket += " WHEN ?1 - due_at < " + std::to_string(edges[i].count()) + " THEN " +
+                      std::to_string(i);
+        }
+        bucket += " ELSE " + std::to_string(edges.size()) + " END";
+        auto& shape = m_db.prepare("SELECT channel, " + bucket +
+                                   " AS b, count(*) FROM notifications WHERE (" + k_claimable +
+                                   " AND due_at <= ?1) OR status = 'sending' GROUP BY channel, b");
+        shape.bind(1, to_unix_ms(now));
+        while (shape.step()) {
+            auto& counts = stats.waiting_by_age[shape.text(0)];
+            counts.resize(edges.size() + 1, 0);
+            counts[static_cast<std::size_t>(shape.int64(1))] = shape.int64(2);
+        }
+        auto& rates = m_db.prepare(
+            "SELECT coalesce(sum(outcome = 'sent'), 0), coalesce(sum(outcome NOT IN ('sent', "
+            "'rescued')), 0) FROM attempts WHERE finished_at >= ?1");
+        rates.bind(1, to_unix_ms(now - stats.rate_window));
+        if (rates.step()) {
+            stats.sent_in_window = rates.int64(0);
+            stats.failed_in_window = rates.int64(1);
+        }
+        rates.reset();
         auto& due = m_db.prepare(std::string("SELECT count(*), min(due_at) FROM notifications "
                                              "WHERE ") +
                                  k_claimable + " AND due_at <= ?1");
@@ -296,6 +336,49 @@ class SqliteJobStore final : public JobStore {
             }
         }
         return stats;
+    }
+
+    std::vector<EventRecord> events(const EventFilter& filter) override {
+        std::string sql = "SELECT e.id, e.notification_id, n.channel, e.type, e.at, e.detail FROM "
+                          "events e JOIN notifications n ON n.id = e.notification_id WHERE "
+                          "e.id > ?1";
+        if (filter.since) {
+            sql += " AND e.at >= ?2";
+        }
+        if (filter.id) {
+            sql += " AND e.notification_id = ?3";
+        }
+        if (!filter.types.empty()) {
+            sql += " AND e.type IN (";
+            for (std::size_t i = 0; i < filter.types.size(); ++i) {
+                sql += (i > 0 ? ", ?" : "?") + std::to_string(10 + i);
+            }
+            sql += ")";
+        }
+        sql += " ORDER BY e.id";
+        if (filter.limit > 0) {
+            sql += " LIMIT ?4";
+        }
+        auto& q = m_db.prepare(sql);
+        q.bind(1, filter.after_seq);
+        if (filter.since) {
+            q.bind(2, to_unix_ms(*filter.since));
+        }
+        if (filter.id) {
+            q.bind(3, *filter.id);
+        }
+        if (filter.limit > 0) {
+            q.bind(4, filter.limit);
+        }
+        for (std::size_t i = 0; i < filter.types.size(); ++i) {
+            q.bind(static_cast<int>(10 + i), filter.types[i]);
+        }
+        std::vector<EventRecord> out;
+        while (q.step()) {
+            out.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), from_unix_ms(q.int64(4)),
+                           q.text(5)});
+        }
+        return out;
     }
 
     std::vector<Claim> claim(const std::string& owner, int max, Millis lease, TimePoint now,

@@ -1,0 +1,80 @@
+"""notify events (the event log, JSON lines, --follow) and notify stats queue shape."""
+
+import json
+import subprocess
+import time
+import unittest
+
+from notify_env import NOTIFY_BIN, NotifyTestCase
+
+
+class EventsTest(NotifyTestCase):
+
+    def test_events_in_order_with_filters(self):
+        a = self.env.send()
+        b = self.env.send("--in", "1h")
+        self.env.ok("dispatch", "--once")
+        lines = [json.loads(l) for l in self.env.ok("--json", "events").splitlines()]
+        self.assertEqual([(e["id"], e["type"]) for e in lines],
+                         [(a, "created"), (b, "created"), (a, "claimed"), (a, "sent")])
+        seqs = [e["seq"] for e in lines]
+        self.assertEqual(seqs, sorted(seqs))
+        self.assertEqual(set(lines[0]), {"seq", "id", "channel", "type", "at", "detail"})
+        sent = self.env.ok("events", "--type", "sent").splitlines()
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(sent[0].split("\t")[1:4], [str(a), "email", "sent"])
+        only_b = self.env.ok("events", "--id", b).splitlines()
+        self.assertEqual(len(only_b), 1)
+        self.assertEqual(len(self.env.ok("events", "--limit", "2").splitlines()), 2)
+        self.assertEqual(len(self.env.ok("events", "--since", "1m").splitlines()), 4)
+        res = self.env.run("events", "--since", "2000-01-01T00:00:00Z", "--type", "dead")
+        self.assertEqual(res.returncode, 1)
+        self.assert_fails(64, "events", "--type", "sendt")
+        self.assert_fails(64, "events", "--since", "yesterday")
+
+    def test_follow_streams_new_events(self):
+        self.env.send()
+        proc = subprocess.Popen([NOTIFY_BIN, "--json", "events", "--follow"],
+                                stdout=subprocess.PIPE, text=True, env=self.env.env,
+                                cwd=self.env.root)
+        self.addCleanup(proc.stdout.close)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        first = json.loads(proc.stdout.readline())
+        self.assertEqual(first["type"], "created")
+        second_id = self.env.send()
+        line = json.loads(proc.stdout.readline())
+        self.assertEqual((line["id"], line["type"]), (second_id, "created"))
+
+
+class StatsShapeTest(NotifyTestCase):
+
+    def test_shape_counts_waiting_rows_by_how_long_past_due(self):
+        now = time.time()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 3 * 3600))
+        self.env.send()
+        self.env.send(channel="sms", to="+14155550123", *["--at", stamp])
+        self.env.send("--in", "1h")  # not due: not waiting
+        stats = self.env.json("stats")
+        buckets = stats["waiting_by_age"]["buckets"]
+        self.assertEqual(buckets[0], "1m")
+        self.assertEqual(buckets[-1], "16h+")
+        email = stats["waiting_by_age"]["by_channel"]["email"]
+        sms = stats["waiting_by_age"]["by_channel"]["sms"]
+        self.assertEqual(email[0], 1)
+        self.assertEqual(sum(email), 1)
+        self.assertEqual(sms[buckets.index("4h")], 1, "3 hours past due is under 4h")
+        shape = self.env.ok("stats", "--shape").splitlines()
+        self.assertEqual(shape[0].split(), ["T"] + buckets)
+        total = shape[1].split()
+        self.assertEqual(total[:3], ["TOTAL", "2", "1"])
+        self.env.ok("dispatch", "--once")
+        stats = self.env.json("stats")
+        self.assertEqual(stats["sent_in_window"], 2)
+        self.assertEqual(stats["waiting_by_age"]["by_channel"], {})
+        plain = self.env.ok("stats")
+        self.assertIn("sent_per_minute 0.4\n", plain)
+
+
+if __name__ == "__main__":
+    unittest.main()
