@@ -10,7 +10,8 @@ import unittest
 from notify_env import NotifyTestCase, SOURCE_DIR
 
 SHIPPED = os.path.join(SOURCE_DIR, "templates")
-SHIPPED_NAMES = ("alert", "digest", "order-shipped", "password-reset", "welcome")
+SHIPPED_NAMES = ("alert", "digest", "login-alert", "order-shipped", "password-reset",
+                 "payment-failed", "weekly-digest", "welcome")
 
 WELCOME_DATA = ["--data", "name=<Al & Bo>", "--data", "app_name=Acme",
                 "--data", "login_url=https://app.example.com/login"]
@@ -129,8 +130,15 @@ class TemplateCommandTest(NotifyTestCase):
         self.assertIn(["welcome", "Greets a new user after sign-up", "de", "shipped"], rows)
         as_json = self.env.json("template", "ls")
         by_name = {t["name"]: t for t in as_json}
-        self.assertEqual(by_name["password-reset"]["category"], "security")
+        self.assertEqual({n: by_name[n]["category"] for n in SHIPPED_NAMES}, {
+            "alert": "ops", "digest": "digest", "login-alert": "security",
+            "order-shipped": "transactional", "password-reset": "security",
+            "payment-failed": "transactional", "weekly-digest": "marketing",
+            "welcome": "transactional"})
         self.assertEqual(by_name["welcome"]["locales"], ["de"])
+        # Every shipped template but the ops alert comes in English and German.
+        self.assertEqual({t["name"] for t in as_json if t["locales"] == ["de"]},
+                         set(SHIPPED_NAMES) - {"alert"})
         self.assertTrue(all(t["valid"] for t in as_json))
 
     def test_show_prints_the_resolved_file_and_its_parts(self):
@@ -142,7 +150,7 @@ class TemplateCommandTest(NotifyTestCase):
             self.assertTrue(out.endswith(f.read()))
         j = self.env.json("template", "show", "order-shipped")
         self.assertIsNone(j["locale"])
-        self.assertEqual(j["category"], "orders")
+        self.assertEqual(j["category"], "transactional")
         self.assertIn("order_id", j["sample"])
         self.assertEqual(j["channels"]["push"]["data"]["order_id"], "{{order_id}}")
         line = self.assert_fails(1, "template", "show", "welcom")
@@ -150,7 +158,7 @@ class TemplateCommandTest(NotifyTestCase):
 
     def test_check_passes_on_the_shipped_templates(self):
         out = self.env.ok("template", "check")
-        self.assertRegex(out, r"^templates ok: 5 templates, \d+ files\n$")
+        self.assertRegex(out, r"^templates ok: 8 templates, \d+ files\n$")
         self.assertEqual(self.env.ok("template", "check", "welcome", "alert"),
                          "templates ok: 2 templates, 3 files\n")
         j = self.env.json("template", "check")

@@ -24,9 +24,10 @@ TEST(TemplateCheck, ShippedTemplatesPass) {
                     {"email", "sms", "push", "webhook", "slack"});
     CheckReport report = check_templates(catalog, {});
     EXPECT_THAT(texts(report), ElementsAre());
-    EXPECT_GE(report.templates, 5);
+    EXPECT_GE(report.templates, 8);
     EXPECT_GT(report.files, report.templates);
-    for (const char* name : {"welcome", "password-reset", "order-shipped", "digest", "alert"}) {
+    for (const char* name : {"welcome", "password-reset", "login-alert", "order-shipped",
+                             "payment-failed", "weekly-digest", "digest", "alert"}) {
         EXPECT_TRUE(catalog.find(name)) << name;
     }
 }
