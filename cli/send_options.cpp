@@ -157,6 +157,15 @@ void apply_template(const SendOptions& o, const config::Config& config,
 
 } // namespace
 
+std::string recipient_hint(std::string_view channel, std::string_view to,
+                           std::string_view default_region) {
+    if (channel != "sms" || !default_region.empty() || to.find('+') != std::string_view::npos) {
+        return {};
+    }
+    return "give the number with its country code (+14155550123), or set "
+           "audience.default_region (e.g. US) in the config to accept national numbers";
+}
+
 SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now) {
     if (o.template_name && (o.subject || o.title || o.body)) {
         throw Error(Exit::usage, "--template gives the content: drop --subject, --title and --body",
@@ -196,9 +205,10 @@ SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now
                         (guess ? " (did you mean \"" + *guess + "\"?)" : ""),
                     "configured channels: " + known);
     }
-    auto to = audience::check_recipient(*o.channel, *o.to);
+    const std::string& region = config.audience_default_region.value;
+    auto to = audience::check_recipient(*o.channel, *o.to, region);
     if (!to) {
-        throw Error(Exit::data, to.error());
+        throw Error(Exit::data, to.error(), recipient_hint(*o.channel, *o.to, region));
     }
 
     TimePoint due = now;

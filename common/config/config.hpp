@@ -95,6 +95,9 @@ struct Config {
     DeliveryPolicy delivery;                                // defaults for every channel
     std::map<std::string, DeliveryPolicy> channel_delivery; // complete per-channel policies
     AlertRoute alerts;
+    // ISO 3166 region for sms numbers in national form; "" = international numbers only.
+    // Always "" or a region audience::known_region() accepts.
+    Setting audience_default_region;
     // daemon.lease/shutdown_grace, delivery.* and alerts.* as shown by describe(), in order.
     std::vector<std::pair<std::string, Setting>> policy_settings;
 
@@ -130,7 +133,8 @@ struct LoadOptions {
 // Throws notify::Error{Exit::config} with "<file>:<line>: ..." for: a --config or
 // $NOTIFY_CONFIG file that does not exist, YAML syntax errors, unknown keys (with
 // "did you mean"), wrong value shapes, a `${env:NAME}` whose variable is unset, a
-// `${file:PATH}` that cannot be read, a channel naming an undefined provider.
+// `${file:PATH}` that cannot be read, a channel naming an undefined provider, an
+// audience.default_region libphonenumber does not know.
 // Type-specific provider keys are not checked here (see providers::validate).
 Config load(const LoadOptions& options);
 

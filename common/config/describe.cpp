@@ -75,6 +75,7 @@ std::vector<ShownSetting> describe(const Config& config) {
             add(key, setting);
         }
     }
+    add("audience.default_region", config.audience_default_region);
     return out;
 }
 

@@ -12,6 +12,7 @@ const std::vector<KeyInfo>& known_keys() {
         {"", "channels", "", "channel -> providers in failover order"},
         {"", "delivery", "", "retry, give-up, concurrency and breaker policy"},
         {"", "alerts", "", "where alerts go (dead notifications, open breakers)"},
+        {"", "audience", "", "how recipients are checked at the door"},
         {"store", "path", "", "SQLite file; default $XDG_DATA_HOME/notify/notify.db"},
         {"store", "durability", "full",
          "full: sync every commit; normal: faster, a power loss may drop the last commits"},
@@ -43,6 +44,9 @@ const std::vector<KeyInfo>& known_keys() {
         {"alerts", "channel", "", "channel of the alert notification sent to `to`"},
         {"alerts", "to", "", "operator address for alert notifications"},
         {"alerts", "min_interval", "5m", "at most one alert per kind in this interval"},
+        {"audience", "default_region", "",
+         "region (ISO 3166, e.g. US) of sms numbers given in national form; empty = "
+         "international (+...) numbers only"},
     };
     return k_keys;
 }

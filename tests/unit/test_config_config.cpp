@@ -127,6 +127,8 @@ TEST(ConfigDefaults, NoFileYieldsTheBuiltInDefaults) {
     EXPECT_EQ(config.poll_interval, Millis{5000});
     EXPECT_EQ(config.daemon_batch.value, "64");
     EXPECT_EQ(config.batch, 64);
+    EXPECT_EQ(config.audience_default_region.value, "");
+    EXPECT_EQ(config.audience_default_region.origin, "default");
 
     ASSERT_EQ(config.providers.size(), 2u);
     const auto& file = config.providers.at("file");
@@ -225,7 +227,8 @@ TEST(ConfigShape, UnknownTopLevelKeySuggestsTheSection) {
     EXPECT_STREQ(e.what(),
                  "/cfg/config.yaml:3: unknown key \"stor\" at top level (did you mean \"store\"?)");
     EXPECT_EQ(e.hint(),
-              "known sections: store, templates, daemon, providers, channels, delivery, alerts");
+              "known sections: store, templates, daemon, providers, channels, delivery, alerts, "
+              "audience");
 }
 
 TEST(ConfigShape, UnknownKeyInDaemonSuggestsTheKey) {
@@ -795,7 +798,8 @@ TEST(ConfigDescribe, DefaultsInStableOrder) {
                                               "delivery.breaker_cap",
                                               "delivery.user_limit",
                                               "delivery.user_limit_action",
-                                              "alerts.min_interval"}));
+                                              "alerts.min_interval",
+                                              "audience.default_region"}));
     EXPECT_EQ(shown(lines, "channels.email")->value, "[file]");
     EXPECT_EQ(shown(lines, "daemon.batch")->value, "64");
 }
@@ -858,6 +862,7 @@ channels:
         "delivery.user_limit= @default",
         "delivery.user_limit_action=delay @default",
         "alerts.min_interval=5m @default",
+        "audience.default_region= @default",
     };
     EXPECT_EQ(rows, expected);
 }
@@ -1010,6 +1015,44 @@ TEST_F(ConfigSearch, PathsInTheFileAreRelativeToItsDirectory) {
     EXPECT_EQ(config.store_path.value, (m_other.path() / "db/n.db").string());
     EXPECT_EQ(config.templates_dir.value, (m_other.path() / "tpl").string());
     EXPECT_FALSE(fs::exists(m_other.path() / "db"));
+}
+
+// ---- audience ---------------------------------------------------------------------------
+
+TEST(ConfigAudience, DefaultRegionIsAKnownRegion) {
+    const Config de = parse("audience:\n  default_region: DE\n");
+    EXPECT_EQ(de.audience_default_region.value, "DE");
+    EXPECT_EQ(de.audience_default_region.origin, "/cfg/config.yaml:2");
+    EXPECT_EQ(parse("audience:\n  default_region: ''\n").audience_default_region.value, "");
+    EXPECT_EQ(parse("audience:\n").audience_default_region.value, "");
+    const Config from_env =
+        parse("audience:\n  default_region: ${env:REGION}\n", {{"HOME", "/h"}, {"REGION", "JP"}});
+    EXPECT_EQ(from_env.audience_default_region.value, "JP");
+}
+
+TEST(ConfigAudience, UnknownRegionIsAConfigError) {
+    const Error lower = error_from("audience:\n  default_region: us\n");
+    EXPECT_EQ(lower.code(), Exit::config);
+    EXPECT_STREQ(lower.what(), "/cfg/config.yaml:2: audience.default_region: \"us\" is not a "
+                               "known region (did you mean \"US\"?)");
+    EXPECT_EQ(lower.hint(), "use an upper-case ISO 3166 alpha-2 code such as US, DE or GB, or "
+                            "leave it empty");
+    EXPECT_EQ(error_of("audience:\n  default_region: XX\n"),
+              "/cfg/config.yaml:2: audience.default_region: \"XX\" is not a known region");
+    EXPECT_EQ(error_of("audience:\n  default_region: UK\n"),
+              "/cfg/config.yaml:2: audience.default_region: \"UK\" is not a known region");
+    EXPECT_EQ(error_of("audience:\n  default_region: [US]\n"),
+              "/cfg/config.yaml:2: audience.default_region: expected a scalar, found a list");
+    // A secret value is not repeated, and gets no suggestion.
+    EXPECT_EQ(error_of("audience:\n  default_region: ${env:R}\n", {{"HOME", "/h"}, {"R", "us"}}),
+              "/cfg/config.yaml:2: audience.default_region: ******** is not a known region");
+}
+
+TEST(ConfigAudience, UnknownKeySuggestsDefaultRegion) {
+    const Error e = error_from("audience:\n  default_regoin: US\n");
+    EXPECT_STREQ(e.what(), "/cfg/config.yaml:2: unknown key \"default_regoin\" in audience (did "
+                           "you mean \"default_region\"?)");
+    EXPECT_EQ(e.hint(), "known keys in audience: default_region");
 }
 
 } // namespace
