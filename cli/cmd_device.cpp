@@ -9,7 +9,8 @@
 #include "cli/audience_output.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "common/audience/recipient_check.hpp"
+#include "common/audience/device_token.hpp"
+#include "common/audience/platform.hpp"
 #include "common/error.hpp"
 
 namespace notify::cli {
@@ -25,12 +26,13 @@ struct DeviceOptions {
     std::int64_t id = 0;
 };
 
-std::string checked_token(const std::string& platform, const std::string& token) {
-    if (platform != "ios" && platform != "android" && platform != "web") {
+std::string checked_token(const std::string& platform_name, const std::string& token) {
+    auto platform = audience::parse_platform(platform_name);
+    if (!platform) {
         throw Error(Exit::usage,
-                    "--platform: \"" + platform + "\" is not one of ios, android, web");
+                    "--platform: \"" + platform_name + "\" is not one of ios, android, web");
     }
-    auto normal = audience::check_recipient("push", token);
+    auto normal = audience::normalize_device_token(*platform, token);
     if (!normal) {
         throw Error(Exit::data, "--token: " + normal.error());
     }

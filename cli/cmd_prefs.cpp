@@ -147,7 +147,7 @@ void add_show(CLI::App& parent, Context& ctx) {
             auto rows = nlohmann::ordered_json::array();
             for (const auto& channel : config.channel_names()) {
                 for (const auto& category : categories) {
-                    auto policy = audience::category_policy(config, category)
+                    auto policy = config::category_policy(config, category)
                                       .value_or(audience::CategoryPolicy{});
                     const auto* p =
                         audience::deciding_preference(profile->preferences, channel, category);

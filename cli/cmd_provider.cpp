@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/send_options.hpp"
 #include "common/audience/recipient_check.hpp"
 #include "common/error.hpp"
 #include "common/providers/registry.hpp"
@@ -106,9 +107,10 @@ void add_test(CLI::App& group, Context& ctx) {
                 auto channels = channels_of(config, o->name);
                 channel = channels.empty() ? "test" : channels.front();
             }
-            auto to = audience::check_recipient(channel, o->to);
+            const std::string& region = config.audience_default_region.value;
+            auto to = audience::check_recipient(channel, o->to, region);
             if (!to) {
-                throw Error(Exit::data, to.error());
+                throw Error(Exit::data, to.error(), recipient_hint(channel, o->to, region));
             }
             providers::Message m;
             m.channel = channel;

@@ -7,8 +7,10 @@
 #include "cli/audience_output.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/send_options.hpp"
+#include "common/audience/email_address.hpp"
+#include "common/audience/phone_number.hpp"
 #include "common/audience/preferences.hpp"
-#include "common/audience/recipient_check.hpp"
 #include "common/error.hpp"
 #include "common/render/catalog.hpp"
 #include "common/schedule/time_text.hpp"
@@ -61,10 +63,18 @@ std::optional<std::string> normalized(const std::string& flag, const std::string
     if (text.empty()) {
         return std::nullopt;
     }
-    if (flag == "--email" || flag == "--phone") {
-        auto v = audience::check_recipient(flag == "--email" ? "email" : "sms", text);
+    if (flag == "--email") {
+        auto v = audience::normalize_email(text);
         if (!v) {
-            throw Error(Exit::data, flag + ": " + v.error());
+            throw Error(Exit::data, "--email: " + v.error());
+        }
+        return *v;
+    }
+    if (flag == "--phone") {
+        const std::string& region = ctx.config().audience_default_region.value;
+        auto v = audience::normalize_phone(text, region);
+        if (!v) {
+            throw Error(Exit::data, "--phone: " + v.error(), recipient_hint("sms", text, region));
         }
         return *v;
     }
@@ -82,7 +92,6 @@ std::optional<std::string> normalized(const std::string& flag, const std::string
         }
         return zone->name();
     }
-    (void)ctx;
     return text;
 }
 

@@ -10,12 +10,11 @@ const std::vector<CommandSpec>& command_table() {
         {"show", add_show_command},         {"cancel", add_cancel_command},
         {"retry", add_retry_command},       {"hold", add_hold_command},
         {"release", add_release_command},   {"purge", add_purge_command},
-        {"stats", add_stats_command},
-        {"events", add_events_command},       {"schedule", add_schedule_command},
-        {"template", add_template_command}, {"user", add_user_command},
-        {"device", add_device_command},     {"prefs", add_prefs_command},
-        {"provider", add_provider_command}, {"dispatch", add_dispatch_command},
-        {"config", add_config_command},
+        {"stats", add_stats_command},       {"events", add_events_command},
+        {"schedule", add_schedule_command}, {"template", add_template_command},
+        {"user", add_user_command},         {"device", add_device_command},
+        {"prefs", add_prefs_command},       {"provider", add_provider_command},
+        {"dispatch", add_dispatch_command}, {"config", add_config_command},
     };
     return k_commands;
 }

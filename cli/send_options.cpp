@@ -174,7 +174,7 @@ namespace {
 // The category's policy; throws notify::Error{data} for a category the config does not know.
 audience::CategoryPolicy policy_or_throw(const config::Config& config,
                                          const std::optional<std::string>& category) {
-    if (auto policy = audience::category_policy(config, category)) {
+    if (auto policy = config::category_policy(config, category)) {
         return *policy;
     }
     std::vector<std::string> names;
@@ -208,6 +208,15 @@ std::string locale_for(const SendOptions& o, const std::optional<model::UserProf
 }
 
 } // namespace
+
+std::string recipient_hint(std::string_view channel, std::string_view to,
+                           std::string_view default_region) {
+    if (channel != "sms" || !default_region.empty() || to.find('+') != std::string_view::npos) {
+        return {};
+    }
+    return "give the number with its country code (+14155550123), or set "
+           "audience.default_region (e.g. US) in the config to accept national numbers";
+}
 
 SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now) {
     if (o.template_name && (o.subject || o.title || o.body)) {
@@ -269,9 +278,10 @@ SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now
     }
     std::vector<audience::Target> targets;
     if (o.to) {
-        auto to = audience::check_recipient(*o.channel, *o.to);
+        const std::string& region = config.audience_default_region.value;
+        auto to = audience::check_recipient(*o.channel, *o.to, region);
         if (!to) {
-            throw Error(Exit::data, to.error());
+            throw Error(Exit::data, to.error(), recipient_hint(*o.channel, *o.to, region));
         }
         targets.push_back({*o.channel, *to});
     } else {

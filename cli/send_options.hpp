@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/context.hpp"
@@ -44,6 +45,11 @@ struct SendRequest {
     std::vector<store::NewNotification> rows;
     std::optional<std::string> event_id;
 };
+
+// The hint shown under an invalid-recipient error: for an sms number without "+" while
+// audience.default_region is empty, how to accept national numbers; otherwise "".
+std::string recipient_hint(std::string_view channel, std::string_view to,
+                           std::string_view default_region);
 
 // Checks the options against the config and turns them into rows, due at `now` unless --at
 // or --in say otherwise. Reads stdin for `--body -`. Throws notify::Error: usage for

@@ -29,21 +29,6 @@ std::optional<QuietAction> parse_quiet_action(std::string_view text) {
     return std::nullopt;
 }
 
-std::optional<CategoryPolicy> category_policy(const config::Config& config,
-                                              const std::optional<std::string>& category) {
-    CategoryPolicy policy;
-    if (!category) {
-        return policy;
-    }
-    auto it = config.categories.find(*category);
-    if (it == config.categories.end()) {
-        return std::nullopt;
-    }
-    policy.critical = it->second.critical;
-    policy.quiet = parse_quiet_action(it->second.quiet_hours).value_or(QuietAction::delay);
-    return policy;
-}
-
 const model::Preference* deciding_preference(const std::vector<model::Preference>& preferences,
                                              std::string_view channel,
                                              const std::optional<std::string>& category) {

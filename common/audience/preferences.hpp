@@ -7,7 +7,6 @@
 #include <string_view>
 #include <vector>
 
-#include "common/config/config.hpp"
 #include "common/expected.hpp"
 #include "common/model/audience.hpp"
 #include "common/schedule/clock.hpp"
@@ -26,11 +25,6 @@ struct CategoryPolicy {
     bool critical = false;                  // cannot be opted out of; ignores quiet hours
     QuietAction quiet = QuietAction::delay; // inside quiet hours
 };
-
-// The policy of `category` in `config` (the default policy when `category` is nullopt);
-// nullopt for a category the config does not define.
-std::optional<CategoryPolicy> category_policy(const config::Config& config,
-                                              const std::optional<std::string>& category);
 
 // The preference that decides (channel, category), most specific first: the exact pair,
 // then the category on any channel, then the channel for any category, then any/any.

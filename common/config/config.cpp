@@ -3,6 +3,7 @@
 #include "common/config/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/audience/phone_number.hpp"
 #include "common/config/keys.hpp"
 #include "common/config/paths.hpp"
 #include "common/config/references.hpp"
@@ -166,6 +168,9 @@ class Parser {
         }
         if (const auto* e = section("categories")) {
             parse_categories(*e);
+        }
+        if (const auto* e = section("audience")) {
+            parse_audience(*e);
         }
     }
 
@@ -512,6 +517,30 @@ class Parser {
         }
     }
 
+    void parse_audience(const Entry& section) {
+        for (const auto& entry : section_entries(section, "audience")) {
+            const std::string dotted = "audience." + entry.key;
+            if (entry.key == "default_region") {
+                Setting setting = scalar(entry, dotted);
+                if (!setting.value.empty() && !audience::known_region(setting.value)) {
+                    std::string upper = setting.value;
+                    for (char& c : upper) {
+                        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                    }
+                    const bool suggest = !setting.secret && audience::known_region(upper);
+                    fail(entry.key_mark,
+                         dotted + ": " + shown(setting) + " is not a known region" +
+                             (suggest ? " (did you mean " + in_quotes(upper) + "?)" : ""),
+                         "use an upper-case ISO 3166 alpha-2 code such as US, DE or GB, or "
+                         "leave it empty");
+                }
+                m_config.audience_default_region = std::move(setting);
+            } else {
+                unknown_key(entry, "audience");
+            }
+        }
+    }
+
     int batch(const Entry& entry, const Setting& setting, const std::string& dotted) const {
         const std::string& text = setting.value;
         long long number = 0;
@@ -681,6 +710,7 @@ Config defaults(const EnvLookup& env) {
     config.daemon_listen = default_setting("daemon", "listen");
     config.daemon_poll_interval = default_setting("daemon", "poll_interval");
     config.daemon_batch = default_setting("daemon", "batch");
+    config.audience_default_region = default_setting("audience", "default_region");
     for (const char* key : {"lease", "shutdown_grace"}) {
         config.policy_settings.emplace_back(std::string("daemon.") + key,
                                             default_setting("daemon", key));
@@ -896,6 +926,22 @@ bool valid_category_name(std::string_view name) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                c == '-' || c == '_';
     });
+}
+
+std::optional<audience::CategoryPolicy>
+category_policy(const Config& config, const std::optional<std::string>& category) {
+    audience::CategoryPolicy policy;
+    if (!category) {
+        return policy;
+    }
+    auto it = config.categories.find(*category);
+    if (it == config.categories.end()) {
+        return std::nullopt;
+    }
+    policy.critical = it->second.critical;
+    policy.quiet =
+        audience::parse_quiet_action(it->second.quiet_hours).value_or(audience::QuietAction::delay);
+    return policy;
 }
 
 } // namespace notify::config

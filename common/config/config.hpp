@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/audience/preferences.hpp"
 #include "common/policy/rate_limit.hpp"
 #include "common/schedule/clock.hpp"
 
@@ -106,6 +107,9 @@ struct Config {
     DeliveryPolicy delivery;                                // defaults for every channel
     std::map<std::string, DeliveryPolicy> channel_delivery; // complete per-channel policies
     AlertRoute alerts;
+    // ISO 3166 region for sms numbers in national form; "" = international numbers only.
+    // Always "" or a region audience::known_region() accepts.
+    Setting audience_default_region;
     // daemon.lease/shutdown_grace, delivery.* and alerts.* as shown by describe(), in order.
     std::vector<std::pair<std::string, Setting>> policy_settings;
 
@@ -150,13 +154,19 @@ struct LoadOptions {
 // Throws notify::Error{Exit::config} with "<file>:<line>: ..." for: a --config or
 // $NOTIFY_CONFIG file that does not exist, YAML syntax errors, unknown keys (with
 // "did you mean"), wrong value shapes, a `${env:NAME}` whose variable is unset, a
-// `${file:PATH}` that cannot be read, a channel naming an undefined provider.
+// `${file:PATH}` that cannot be read, a channel naming an undefined provider, an
+// audience.default_region libphonenumber does not know.
 // Type-specific provider keys are not checked here (see providers::validate).
 Config load(const LoadOptions& options);
 
 // Parses YAML text as if read from `file_name`; the search rules are skipped, --db/NOTIFY_DB
 // still apply through `options`. For tests and `config check` of a given text.
 Config load_text(std::string_view yaml, const std::string& file_name, const LoadOptions& options);
+
+// The policy of `category` (the default policy when `category` is nullopt); nullopt for a
+// category `config` does not define.
+std::optional<audience::CategoryPolicy> category_policy(const Config& config,
+                                                        const std::optional<std::string>& category);
 
 // One line of `notify config show`.
 struct ShownSetting {

@@ -81,6 +81,7 @@ std::vector<ShownSetting> describe(const Config& config) {
                                    category.origin});
         out.push_back(ShownSetting{prefix + "quiet_hours", category.quiet_hours, category.origin});
     }
+    add("audience.default_region", config.audience_default_region);
     return out;
 }
 

@@ -14,6 +14,7 @@ const std::vector<KeyInfo>& known_keys() {
         {"", "alerts", "", "where alerts go (dead notifications, open breakers)"},
         {"", "categories", "",
          "notification categories for preferences: name -> {critical, quiet_hours}"},
+        {"", "audience", "", "how recipients are checked at the door"},
         {"store", "path", "", "SQLite file; default $XDG_DATA_HOME/notify/notify.db"},
         {"store", "durability", "full",
          "full: sync every commit; normal: faster, a power loss may drop the last commits"},
@@ -49,6 +50,9 @@ const std::vector<KeyInfo>& known_keys() {
          "true: users cannot opt out and quiet hours do not apply (e.g. security)"},
         {"categories", "quiet_hours", "delay",
          "inside a user's quiet hours: delay (to their end), drop (suppressed) or ignore"},
+        {"audience", "default_region", "",
+         "region (ISO 3166, e.g. US) of sms numbers given in national form; empty = "
+         "international (+...) numbers only"},
     };
     return k_keys;
 }

@@ -14,8 +14,8 @@ struct KeyInfo {
     std::string_view doc;           // one line for `notify config keys` and the man page
 };
 
-// Every known key, top-level sections first, then the keys of store, templates and daemon
-// in describe() order. `providers` and `channels` hold user-named entries and have no rows.
+// Every known key, top-level sections first, then the keys of each section in describe()
+// order. `providers` and `channels` hold user-named entries and have no rows.
 const std::vector<KeyInfo>& known_keys();
 
 // Returns the names of `section`'s keys in table order ("" = the top-level sections).

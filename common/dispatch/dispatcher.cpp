@@ -195,7 +195,7 @@ std::vector<store::Claim> Dispatcher::screen(std::vector<store::Claim> claims, T
         }
         // An unknown category (removed from the config since) gets the default policy.
         auto policy =
-            audience::category_policy(m_config, n.category).value_or(audience::CategoryPolicy{});
+            config::category_policy(m_config, n.category).value_or(audience::CategoryPolicy{});
         if (!it->second) { // not in the directory: a --to send that only records the user
             admitted.push_back(std::move(claim));
             continue;

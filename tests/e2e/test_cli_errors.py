@@ -161,6 +161,12 @@ class DataTest(ErrorTestBase):
                                          "--body", "x")
                 self.assertIn("phone", line)
 
+    def test_national_phone_without_default_region_hints_at_the_key(self):
+        res = self.env.run("send", "--channel", "sms", "--to", "(415) 555-0123", "--body", "x")
+        self.assert_error_output(res, 65)
+        self.assertIn("no default region", res.stderr)
+        self.assertIn("audience.default_region", res.stderr)
+
     def test_empty_recipient(self):
         self.assert_fails(65, "send", "--channel", "email", "--to", "", "--body", "x")
 
@@ -288,6 +294,13 @@ class ConfigTest(ErrorTestBase):
         self.assertIn(f"{path}:3", line)
         self.assertIn('"pathh"', line)
         self.assertIn('did you mean "path"', line)
+
+    def test_unknown_default_region(self):
+        path = self.env.write_config("audience:\n  default_region: us\n")
+        line = self.assert_fails(78, *SEND)
+        self.assertIn(f"{path}:2", line)
+        self.assertIn('audience.default_region: "us" is not a known region', line)
+        self.assertIn('did you mean "US"', line)
 
     def test_unknown_top_level_key(self):
         path = self.env.write_config("provider:\n  x:\n    type: log\n")

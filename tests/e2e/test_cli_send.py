@@ -127,6 +127,17 @@ class SendTest(NotifyTestCase):
         self.assertEqual(self.env.show(phone)["to"], "+14155550123")
         self.assertEqual(self.env.show(mail)["to"], "Ops@example.com")
 
+    def test_national_numbers_use_the_configured_default_region(self):
+        self.env.write_config("audience:\n  default_region: DE\n")
+        phone = self.env.send(channel="sms", to="030 123456")
+        self.assertEqual(self.env.show(phone)["to"], "+4930123456")
+        other = self.env.send(channel="sms", to="+1 (415) 555-0123")
+        self.assertEqual(self.env.show(other)["to"], "+14155550123")
+
+    def test_idn_email_domains_are_stored_as_a_labels(self):
+        mail = self.env.send(channel="email", to="info@b\u00fccher.example")
+        self.assertEqual(self.env.show(mail)["to"], "info@xn--bcher-kva.example")
+
     def test_event_id_dedups(self):
         first = self.env.send("--event-id", "nightly-2030-01-01")
         again = self.env.ok("send", "--channel", "email", "--to", "ops@example.com",

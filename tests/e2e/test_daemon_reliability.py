@@ -305,7 +305,7 @@ class ReliabilityTest(NotifyTestCase):
         # timeout): deterministic "still in flight" without relying on a sleep's length.
         started, sms_log, gate, out = self.gated_sms_setup()
         self.start()
-        sms = [self.env.send(channel="sms", to=f"+1555123456{i}", body=f"s{i}") for i in range(4)]
+        sms = [self.env.send(channel="sms", to=f"+1415555010{i}", body=f"s{i}") for i in range(4)]
         wait_for(lambda: len(read_ids(started)) >= 1, timeout=30,
                  what="an sms send to start; log:\n" + self.env.daemon_log())
         emails = [self.env.send(to=f"u{i}@example.com", body=f"e{i}") for i in range(20)]
@@ -360,7 +360,7 @@ class ReliabilityTest(NotifyTestCase):
         wait_for(lambda: f"notification {nid} " in read_text(alert_log),
                  timeout=30, what="the dead alert in alert.log")
         # A permanent failure is dead after one attempt.
-        pid_ = self.env.send(channel="sms", to="+15551234567")
+        pid_ = self.env.send(channel="sms", to="+14155550123")
         self.wait_status(pid_, "dead", timeout=30)
         p = self.env.show(pid_)
         self.assertEqual(p["attempts"], 1, p)
@@ -461,7 +461,7 @@ class ReliabilityTest(NotifyTestCase):
     def test_sighup_with_slow_send_in_flight_does_not_stall_other_lanes(self):
         started, sms_log, gate, out = self.gated_sms_setup()
         self.start()
-        sms = self.env.send(channel="sms", to="+15551234567", body="slow")
+        sms = self.env.send(channel="sms", to="+14155550123", body="slow")
         wait_for(lambda: read_ids(started) == [sms], timeout=30, what="the sms send to start")
         self.env.signal_daemon(signal.SIGHUP)
         time.sleep(0.3)
@@ -481,7 +481,7 @@ class ReliabilityTest(NotifyTestCase):
     def test_sighup_with_slow_send_in_flight_sends_it_once(self):
         started, sms_log, gate, out = self.gated_sms_setup()
         self.start()
-        sms = self.env.send(channel="sms", to="+15551234567", body="slow")
+        sms = self.env.send(channel="sms", to="+14155550123", body="slow")
         wait_for(lambda: read_ids(started) == [sms], timeout=30, what="the sms send to start")
         self.env.signal_daemon(signal.SIGHUP)
         time.sleep(2)  # past shutdown_grace: the reload has given up waiting for the send
@@ -498,7 +498,7 @@ class ReliabilityTest(NotifyTestCase):
     def test_sigterm_during_reload_exits_within_shutdown_grace(self):
         started, sms_log, gate, out = self.gated_sms_setup()
         self.start()
-        sms = self.env.send(channel="sms", to="+15551234567", body="slow")
+        sms = self.env.send(channel="sms", to="+14155550123", body="slow")
         wait_for(lambda: read_ids(started) == [sms], timeout=30, what="the sms send to start")
         self.env.signal_daemon(signal.SIGHUP)
         time.sleep(0.3)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/audience/preferences.hpp"
+#include "common/config/config.hpp"
 #include "common/schedule/time_text.hpp"
 
 namespace notify::audience {
@@ -188,10 +189,10 @@ TEST(CategoryPolicy, FromConfig) {
     config::Config config;
     config.categories["security"] = {"security", true, "ignore", "default"};
     config.categories["news"] = {"news", false, "drop", "x"};
-    EXPECT_TRUE(category_policy(config, std::string("security"))->critical);
-    EXPECT_EQ(category_policy(config, std::string("news"))->quiet, QuietAction::drop);
-    EXPECT_FALSE(category_policy(config, std::string("nope")));
-    EXPECT_FALSE(category_policy(config, std::nullopt)->critical);
+    EXPECT_TRUE(config::category_policy(config, std::string("security"))->critical);
+    EXPECT_EQ(config::category_policy(config, std::string("news"))->quiet, QuietAction::drop);
+    EXPECT_FALSE(config::category_policy(config, std::string("nope")));
+    EXPECT_FALSE(config::category_policy(config, std::nullopt)->critical);
 }
 
 } // namespace

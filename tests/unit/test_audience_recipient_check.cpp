@@ -9,8 +9,8 @@ namespace notify::audience {
 namespace {
 
 // The normalised recipient, or "ERROR: <message>".
-std::string check(std::string_view channel, std::string_view to) {
-    auto result = check_recipient(channel, to);
+std::string check(std::string_view channel, std::string_view to, std::string_view region = "") {
+    auto result = check_recipient(channel, to, region);
     return result ? *result : "ERROR: " + result.error();
 }
 
@@ -27,6 +27,13 @@ TEST(RecipientCheckEmail, AcceptsRfcShapesAndLowercasesTheDomain) {
               std::string(64, 'l') + "@example.com");
     EXPECT_EQ(check("email", "u@" + std::string(63, 'd') + ".com"),
               "u@" + std::string(63, 'd') + ".com");
+}
+
+TEST(RecipientCheckEmail, IdnDomainsBecomeALabels) {
+    EXPECT_EQ(check("email", "info@B\xc3\xbc"
+                             "cher.example"),
+              "info@xn--bcher-kva.example");
+    EXPECT_EQ(check("email", "info@m\xc3\xbcnchen.de", "DE"), "info@xn--mnchen-3ya.de");
 }
 
 TEST(RecipientCheckEmail, RejectsMissingParts) {
@@ -63,7 +70,7 @@ TEST(RecipientCheckEmail, RejectsBadLocalParts) {
 }
 
 TEST(RecipientCheckEmail, RejectsTheNameAngleAddressForm) {
-    auto result = check_recipient("email", "Ann Lee <ann@example.com>");
+    auto result = check_recipient("email", "Ann Lee <ann@example.com>", "");
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().rfind("invalid email address \"Ann Lee <ann@example.com>\": ", 0), 0u)
         << result.error();
@@ -110,27 +117,30 @@ TEST(RecipientCheckPhone, NormalisesToE164) {
     EXPECT_EQ(check("sms", "+14155550123"), "+14155550123");
     EXPECT_EQ(check("sms", "+1 (415) 555-0123"), "+14155550123");
     EXPECT_EQ(check("sms", "+44 20.7946.0958"), "+442079460958");
-    EXPECT_EQ(check("sms", "+12345678"), "+12345678");               // 8 digits
-    EXPECT_EQ(check("sms", "+123456789012345"), "+123456789012345"); // 15 digits
+    EXPECT_EQ(check("sms", "+49 30 123456", "US"), "+4930123456");
 }
 
-TEST(RecipientCheckPhone, RejectsNonE164Numbers) {
+TEST(RecipientCheckPhone, NationalNumbersUseTheDefaultRegion) {
+    EXPECT_EQ(check("sms", "(415) 555-0123", "US"), "+14155550123");
+    EXPECT_EQ(check("sms", "030 123456", "DE"), "+4930123456");
+    EXPECT_EQ(check("sms", "07400 123456", "GB"), "+447400123456");
     EXPECT_EQ(check("sms", "4155550123"),
-              "ERROR: invalid phone number \"4155550123\": use the international E.164 form, "
-              "e.g. +14155550123");
-    EXPECT_EQ(check("sms", "+1234567"),
-              "ERROR: invalid phone number \"+1234567\": E.164 numbers have 8 to 15 digits");
+              "ERROR: invalid phone number \"4155550123\": no default region to read a national "
+              "number: use the international form, e.g. +14155550123");
+}
+
+TEST(RecipientCheckPhone, RejectsNumbersLibphonenumberCallsInvalid) {
+    EXPECT_EQ(check("sms", "+1234567"), "ERROR: invalid phone number \"+1234567\": too short");
     EXPECT_EQ(check("sms", "+1234567890123456"),
-              "ERROR: invalid phone number \"+1234567890123456\": E.164 numbers have 8 to 15 "
-              "digits");
+              "ERROR: invalid phone number \"+1234567890123456\": too long");
     EXPECT_EQ(check("sms", "+04155550123"),
-              "ERROR: invalid phone number \"+04155550123\": country code cannot start with 0");
+              "ERROR: invalid phone number \"+04155550123\": unknown country calling code");
+    EXPECT_EQ(check("sms", "+15551234567"),
+              "ERROR: invalid phone number \"+15551234567\": not a number in use in its region");
     EXPECT_EQ(check("sms", "+1415555O123"),
               "ERROR: invalid phone number \"+1415555O123\": unexpected character 'O'");
-    EXPECT_EQ(check("sms", "+1+4155550123"),
-              "ERROR: invalid phone number \"+1+4155550123\": unexpected character '+'");
-    EXPECT_EQ(check("sms", "+"), "ERROR: invalid phone number \"+\": E.164 numbers have 8 to 15 "
-                                 "digits");
+    EXPECT_EQ(check("sms", "+"), "ERROR: invalid phone number \"+\": not a phone number");
+    EXPECT_EQ(check("sms", "123", "US"), "ERROR: invalid phone number \"123\": too short");
 }
 
 // ---- push -------------------------------------------------------------------------------
@@ -140,6 +150,25 @@ TEST(RecipientCheckToken, AcceptsDeviceTokens) {
     const std::string fcm = "dGVzdA:APA91b-Hx_y.z";
     EXPECT_EQ(check("push", fcm), fcm);
     EXPECT_EQ(check("push", std::string(4096, 'a')), std::string(4096, 'a'));
+}
+
+TEST(RecipientCheckToken, JsonIsAWebPushSubscription) {
+    const std::string p256dh =
+        "BLWnbeEAUQQCPbMwBY8hiIV1EWeeGOHGlWtGbN-PrbbDc0L75OrjdX9lpTtDKsGQstdSnZFGf-09sfoF_CNt0-Y";
+    const std::string auth = "AAECAwQFBgcICQoLDA0ODw";
+    const std::string browser = R"({"endpoint": "https://push.example/s/1", "expirationTime": null,
+        "keys": {"p256dh": ")" + p256dh +
+                                R"(", "auth": ")" + auth + R"("}})";
+    EXPECT_EQ(check("push", browser), R"({"endpoint":"https://push.example/s/1","keys":{"auth":")" +
+                                          auth + R"(","p256dh":")" + p256dh + R"("}})");
+    EXPECT_EQ(check("push", R"({"endpoint": "https://push.example/s/1"})"),
+              "ERROR: invalid web device token \"{\"endpoint\": \"https://push.example/s/1\"}\": "
+              "\"keys\" is missing or not an object");
+    EXPECT_EQ(check("push", "{")
+                  .rfind("ERROR: invalid web device token \"{\": not a "
+                         "PushSubscription JSON object",
+                         0),
+              0u);
 }
 
 TEST(RecipientCheckToken, RejectsBadTokens) {

@@ -127,6 +127,8 @@ TEST(ConfigDefaults, NoFileYieldsTheBuiltInDefaults) {
     EXPECT_EQ(config.poll_interval, Millis{5000});
     EXPECT_EQ(config.daemon_batch.value, "64");
     EXPECT_EQ(config.batch, 64);
+    EXPECT_EQ(config.audience_default_region.value, "");
+    EXPECT_EQ(config.audience_default_region.origin, "default");
 
     ASSERT_EQ(config.providers.size(), 2u);
     const auto& file = config.providers.at("file");
@@ -226,7 +228,7 @@ TEST(ConfigShape, UnknownTopLevelKeySuggestsTheSection) {
                  "/cfg/config.yaml:3: unknown key \"stor\" at top level (did you mean \"store\"?)");
     EXPECT_EQ(e.hint(),
               "known sections: store, templates, daemon, providers, channels, delivery, alerts, "
-              "categories");
+              "categories, audience");
 }
 
 TEST(ConfigShape, UnknownKeyInDaemonSuggestsTheKey) {
@@ -802,7 +804,8 @@ TEST(ConfigDescribe, DefaultsInStableOrder) {
                                               "categories.security.critical",
                                               "categories.security.quiet_hours",
                                               "categories.transactional.critical",
-                                              "categories.transactional.quiet_hours"}));
+                                              "categories.transactional.quiet_hours",
+                                              "audience.default_region"}));
     EXPECT_EQ(shown(lines, "channels.email")->value, "[file]");
     EXPECT_EQ(shown(lines, "daemon.batch")->value, "64");
 }
@@ -871,6 +874,7 @@ channels:
         "categories.security.quiet_hours=ignore @default",
         "categories.transactional.critical=false @default",
         "categories.transactional.quiet_hours=ignore @default",
+        "audience.default_region= @default",
     };
     EXPECT_EQ(rows, expected);
 }
@@ -1023,6 +1027,44 @@ TEST_F(ConfigSearch, PathsInTheFileAreRelativeToItsDirectory) {
     EXPECT_EQ(config.store_path.value, (m_other.path() / "db/n.db").string());
     EXPECT_EQ(config.templates_dir.value, (m_other.path() / "tpl").string());
     EXPECT_FALSE(fs::exists(m_other.path() / "db"));
+}
+
+// ---- audience ---------------------------------------------------------------------------
+
+TEST(ConfigAudience, DefaultRegionIsAKnownRegion) {
+    const Config de = parse("audience:\n  default_region: DE\n");
+    EXPECT_EQ(de.audience_default_region.value, "DE");
+    EXPECT_EQ(de.audience_default_region.origin, "/cfg/config.yaml:2");
+    EXPECT_EQ(parse("audience:\n  default_region: ''\n").audience_default_region.value, "");
+    EXPECT_EQ(parse("audience:\n").audience_default_region.value, "");
+    const Config from_env =
+        parse("audience:\n  default_region: ${env:REGION}\n", {{"HOME", "/h"}, {"REGION", "JP"}});
+    EXPECT_EQ(from_env.audience_default_region.value, "JP");
+}
+
+TEST(ConfigAudience, UnknownRegionIsAConfigError) {
+    const Error lower = error_from("audience:\n  default_region: us\n");
+    EXPECT_EQ(lower.code(), Exit::config);
+    EXPECT_STREQ(lower.what(), "/cfg/config.yaml:2: audience.default_region: \"us\" is not a "
+                               "known region (did you mean \"US\"?)");
+    EXPECT_EQ(lower.hint(), "use an upper-case ISO 3166 alpha-2 code such as US, DE or GB, or "
+                            "leave it empty");
+    EXPECT_EQ(error_of("audience:\n  default_region: XX\n"),
+              "/cfg/config.yaml:2: audience.default_region: \"XX\" is not a known region");
+    EXPECT_EQ(error_of("audience:\n  default_region: UK\n"),
+              "/cfg/config.yaml:2: audience.default_region: \"UK\" is not a known region");
+    EXPECT_EQ(error_of("audience:\n  default_region: [US]\n"),
+              "/cfg/config.yaml:2: audience.default_region: expected a scalar, found a list");
+    // A secret value is not repeated, and gets no suggestion.
+    EXPECT_EQ(error_of("audience:\n  default_region: ${env:R}\n", {{"HOME", "/h"}, {"R", "us"}}),
+              "/cfg/config.yaml:2: audience.default_region: ******** is not a known region");
+}
+
+TEST(ConfigAudience, UnknownKeySuggestsDefaultRegion) {
+    const Error e = error_from("audience:\n  default_regoin: US\n");
+    EXPECT_STREQ(e.what(), "/cfg/config.yaml:2: unknown key \"default_regoin\" in audience (did "
+                           "you mean \"default_region\"?)");
+    EXPECT_EQ(e.hint(), "known keys in audience: default_region");
 }
 
 } // namespace
