@@ -12,8 +12,7 @@ const std::vector<KeyInfo>& known_keys() {
         {"", "channels", "", "channel -> providers in failover order"},
         {"", "delivery", "", "retry, give-up, concurrency and breaker policy"},
         {"", "alerts", "", "where alerts go (dead notifications, open breakers)"},
-        {"", "categories", "",
-         "notification categories for preferences: name -> {critical, quiet_hours}"},
+        {"", "categories", "", "notification categories: name -> {critical, quiet_hours, digest}"},
         {"store", "path", "", "SQLite file; default $XDG_DATA_HOME/notify/notify.db"},
         {"store", "durability", "full",
          "full: sync every commit; normal: faster, a power loss may drop the last commits"},
@@ -49,6 +48,15 @@ const std::vector<KeyInfo>& known_keys() {
          "true: users cannot opt out and quiet hours do not apply (e.g. security)"},
         {"categories", "quiet_hours", "delay",
          "inside a user's quiet hours: delay (to their end), drop (suppressed) or ignore"},
+        {"categories", "digest", "",
+         "merge a user's notifications of a slot into one: {window | cron, tz, channels, "
+         "template}"},
+        {"categories.digest", "window", "", "slots end at multiples of this since the epoch"},
+        {"categories.digest", "cron", "", "slots end at the fire times of this expression"},
+        {"categories.digest", "tz", "UTC", "time zone of cron"},
+        {"categories.digest", "channels", "", "channels digested; default every channel"},
+        {"categories.digest", "template", "digest",
+         "template of the digest (data: name, period, count, items)"},
     };
     return k_keys;
 }
