@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/audience/digest_slot.hpp"
 #include "common/audience/fan_out.hpp"
 #include "common/audience/preferences.hpp"
 #include "common/audience/recipient_check.hpp"
@@ -207,6 +208,26 @@ std::string locale_for(const SendOptions& o, const std::optional<model::UserProf
     return {};
 }
 
+// A row of a user in a category digested on its channel is due at the end of its slot.
+void delay_to_digest_slot(const config::Config& config, store::NewNotification& row) {
+    const config::DigestConfig* digest = config.digest_for(row.category, row.channel);
+    if (digest == nullptr) {
+        return;
+    }
+    auto end = audience::digest_slot_end(*digest, row.due_at);
+    if (!end) {
+        throw Error(Exit::config, "categories." + *row.category + ".digest: cron \"" +
+                                      digest->cron + "\" never fires again");
+    }
+    if (*end != row.due_at) {
+        row.note = "digest of category " + *row.category + " on " + row.channel +
+                   ": due at the end of its slot, was " + schedule::format_rfc3339(row.due_at);
+        row.due_at = *end;
+    } else {
+        row.note = "digest of category " + *row.category + " on " + row.channel;
+    }
+}
+
 } // namespace
 
 std::string recipient_hint(std::string_view channel, std::string_view to,
@@ -331,6 +352,9 @@ SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now
         if (profile) { // quiet hours are judged when it is due, at dispatch
             row.suppressed = audience::refusal(*profile, row.channel, row.to, row.category,
                                                policy_or_throw(config, row.category));
+        }
+        if (row.user && !row.suppressed) {
+            delay_to_digest_slot(config, row);
         }
         request.rows.push_back(std::move(row));
     }

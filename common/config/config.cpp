@@ -17,7 +17,9 @@
 #include "common/config/paths.hpp"
 #include "common/config/references.hpp"
 #include "common/error.hpp"
+#include "common/schedule/cron.hpp"
 #include "common/schedule/duration.hpp"
+#include "common/schedule/zone.hpp"
 #include "common/text/spelling.hpp"
 
 namespace notify::config {
@@ -496,6 +498,10 @@ class Parser {
             category.origin = origin(entry.key_mark);
             for (const auto& key : section_entries(entry, prefix)) {
                 const std::string dotted = prefix + "." + key.key;
+                if (key.key == "digest") {
+                    category.digest = parse_digest(key, dotted);
+                    continue;
+                }
                 Setting setting = scalar(key, dotted);
                 if (key.key == "critical") {
                     if (setting.value != "true" && setting.value != "false") {
@@ -539,6 +545,76 @@ class Parser {
                 unknown_key(entry, "audience");
             }
         }
+    }
+
+    // `categories.<name>.digest`: a map with exactly one of window and cron.
+    DigestConfig parse_digest(const Entry& section, const std::string& prefix) const {
+        DigestConfig digest;
+        digest.origin = origin(section.key_mark);
+        if (!section.value.IsMap()) {
+            fail(section.key_mark,
+                 prefix + ": expected a map such as {window: 1h}, found " + kind_of(section.value));
+        }
+        std::optional<YAML::Mark> tz_mark;
+        for (const auto& key : entries(section.value, prefix)) {
+            const std::string dotted = prefix + "." + key.key;
+            if (key.key == "channels") {
+                if (!key.value.IsSequence()) {
+                    fail(key.key_mark,
+                         dotted + ": expected a list of channels, found " + kind_of(key.value));
+                }
+                for (std::size_t i = 0; i < key.value.size(); ++i) {
+                    const YAML::Node item = key.value[i];
+                    const YAML::Mark mark = item.Mark().is_null() ? key.key_mark : item.Mark();
+                    const std::string item_name = dotted + "[" + std::to_string(i) + "]";
+                    if (!item.IsScalar()) {
+                        fail(mark, item_name + ": expected a channel, found " + kind_of(item));
+                    }
+                    Setting channel = scalar_at(item, mark, item_name, false);
+                    if (m_config.route(channel.value) == nullptr) {
+                        auto match = text::closest_match(channel.value, m_config.channel_names());
+                        fail(mark,
+                             item_name + ": unknown channel " + shown(channel) +
+                                 (match ? " (did you mean " + in_quotes(*match) + "?)" : ""),
+                             "configured channels: " + join(m_config.channel_names()));
+                    }
+                    digest.channels.push_back(channel.value);
+                }
+                continue;
+            }
+            Setting setting = scalar(key, dotted);
+            if (key.key == "window") {
+                digest.window = duration(key, setting, dotted, true);
+            } else if (key.key == "cron") {
+                auto cron = schedule::parse_cron(setting.value);
+                if (!cron) {
+                    fail(key.key_mark, dotted + ": " + cron.error());
+                }
+                digest.cron = cron->text();
+            } else if (key.key == "tz") {
+                auto zone = schedule::Zone::find(setting.value);
+                if (!zone) {
+                    fail(key.key_mark, dotted + ": " + zone.error());
+                }
+                digest.tz = setting.value;
+                tz_mark = key.key_mark;
+            } else if (key.key == "template") {
+                if (setting.value.empty()) {
+                    fail(key.key_mark, dotted + ": must not be empty");
+                }
+                digest.template_name = setting.value;
+            } else {
+                unknown_key(key, "categories.digest");
+            }
+        }
+        if (digest.window.has_value() == !digest.cron.empty()) {
+            fail(section.key_mark, prefix + ": give exactly one of window and cron",
+                 "e.g. digest: {window: 1h} or digest: {cron: \"0 8 * * *\", tz: Europe/Berlin}");
+        }
+        if (tz_mark && digest.window) {
+            fail(*tz_mark, prefix + ".tz: applies to cron only");
+        }
+        return digest;
     }
 
     int batch(const Entry& entry, const Setting& setting, const std::string& dotted) const {
@@ -744,9 +820,12 @@ Config defaults(const EnvLookup& env) {
     for (const char* channel : {"email", "sms", "push", "webhook", "slack"}) {
         config.channels.push_back(ChannelRoute{channel, {"file"}, std::string(k_default)});
     }
-    config.categories["security"] = {"security", true, "ignore", std::string(k_default)};
-    config.categories["transactional"] = {"transactional", false, "ignore", std::string(k_default)};
-    config.categories["marketing"] = {"marketing", false, "delay", std::string(k_default)};
+    config.categories["security"] = {"security", true, "ignore", std::string(k_default),
+                                     std::nullopt};
+    config.categories["transactional"] = {"transactional", false, "ignore", std::string(k_default),
+                                          std::nullopt};
+    config.categories["marketing"] = {"marketing", false, "delay", std::string(k_default),
+                                      std::nullopt};
     return config;
 }
 
@@ -903,6 +982,23 @@ std::vector<std::string> Config::channel_names() const {
         names.push_back(route.channel);
     }
     return names;
+}
+
+bool DigestConfig::covers(std::string_view channel) const {
+    return channels.empty() ||
+           std::find(channels.begin(), channels.end(), channel) != channels.end();
+}
+
+const DigestConfig* Config::digest_for(const std::optional<std::string>& category,
+                                       std::string_view channel) const {
+    if (!category) {
+        return nullptr;
+    }
+    auto it = categories.find(*category);
+    if (it == categories.end() || !it->second.digest || !it->second.digest->covers(channel)) {
+        return nullptr;
+    }
+    return &*it->second.digest;
 }
 
 Config load(const LoadOptions& options) {

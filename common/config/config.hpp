@@ -74,12 +74,29 @@ struct AlertRoute {
     Millis min_interval{300'000};
 };
 
+// A category's digest (`categories.<name>.digest`): what a user would get in the category on
+// one of `channels` inside a slot is merged into one message rendered with `template_name`.
+// Exactly one of `window` (slots end at multiples of it since the Unix epoch) and `cron`
+// (slots end at its fire times in `tz`) is set.
+struct DigestConfig {
+    std::optional<Millis> window;
+    std::string cron;                  // validated cron expression text; empty with window
+    std::string tz = "UTC";            // IANA zone of cron
+    std::vector<std::string> channels; // empty: every channel
+    std::string template_name = "digest";
+    std::string origin;
+
+    // True when `channel` is digested.
+    bool covers(std::string_view channel) const;
+};
+
 // A notification category (section `categories`): what preferences and quiet hours do to it.
 struct CategoryConfig {
     std::string name;
     bool critical = false;
     std::string quiet_hours = "delay"; // delay | drop | ignore
     std::string origin;
+    std::optional<DigestConfig> digest;
 };
 
 // True for a category name: 1 to 64 of letters, digits, '-' and '_'.
@@ -134,6 +151,9 @@ struct Config {
     const ChannelRoute* route(std::string_view channel) const;
     // Returns the channel names, in order.
     std::vector<std::string> channel_names() const;
+    // The digest of `category` on `channel`, or nullptr when it is not digested.
+    const DigestConfig* digest_for(const std::optional<std::string>& category,
+                                   std::string_view channel) const;
 };
 
 struct LoadOptions {

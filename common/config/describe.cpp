@@ -1,5 +1,6 @@
 // The effective settings of a Config as key/value/origin lines for `notify config show`.
 #include "common/config/config.hpp"
+#include "common/schedule/duration.hpp"
 
 namespace notify::config {
 namespace {
@@ -80,6 +81,23 @@ std::vector<ShownSetting> describe(const Config& config) {
         out.push_back(ShownSetting{prefix + "critical", category.critical ? "true" : "false",
                                    category.origin});
         out.push_back(ShownSetting{prefix + "quiet_hours", category.quiet_hours, category.origin});
+        if (const auto& d = category.digest) {
+            std::string channels = "[";
+            for (std::size_t i = 0; i < d->channels.size(); ++i) {
+                channels += (i > 0 ? ", " : "") + d->channels[i];
+            }
+            channels += "]";
+            if (d->window) {
+                out.push_back(ShownSetting{prefix + "digest.window",
+                                           schedule::format_duration(*d->window), d->origin});
+            } else {
+                out.push_back(ShownSetting{prefix + "digest.cron", d->cron, d->origin});
+                out.push_back(ShownSetting{prefix + "digest.tz", d->tz, d->origin});
+            }
+            out.push_back(ShownSetting{prefix + "digest.channels",
+                                       d->channels.empty() ? "[all]" : channels, d->origin});
+            out.push_back(ShownSetting{prefix + "digest.template", d->template_name, d->origin});
+        }
     }
     add("audience.default_region", config.audience_default_region);
     return out;

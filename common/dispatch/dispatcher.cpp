@@ -2,12 +2,15 @@
 #include "common/dispatch/dispatcher.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "common/audience/digest_slot.hpp"
 #include "common/audience/preferences.hpp"
+#include "common/dispatch/digest.hpp"
 #include "common/dispatch/scheduler.hpp"
 #include "common/error.hpp"
 #include "common/policy/retry_policy.hpp"
@@ -168,6 +171,7 @@ void Dispatcher::fill_lanes(TimePoint now, PassReport& report) {
         }
         report.claimed += static_cast<int>(claims.size());
         claims = screen(std::move(claims), now, report);
+        claims = digest(std::move(claims), now, report);
         claims = admit(std::move(claims), now, report);
         for (auto& claim : claims) {
             ++lane.in_flight;
@@ -227,6 +231,104 @@ std::vector<store::Claim> Dispatcher::screen(std::vector<store::Claim> claims, T
         m_store.complete_all(held);
     }
     return admitted;
+}
+
+std::vector<store::Claim> Dispatcher::digest(std::vector<store::Claim> claims, TimePoint now,
+                                             PassReport& report) {
+    std::vector<store::Claim> single;
+    std::map<std::tuple<std::string, std::string, std::string, std::string>,
+             std::vector<store::Claim>>
+        groups; // by user, channel, category, address
+    for (auto& claim : claims) {
+        const model::Notification& n = claim.notification;
+        if (!n.user || audience::is_digest_event(n.event_id) ||
+            m_config.digest_for(n.category, n.channel) == nullptr) {
+            single.push_back(std::move(claim));
+            continue;
+        }
+        groups[{*n.user, n.channel, *n.category, n.to}].push_back(std::move(claim));
+    }
+    for (auto& [key, items] : groups) {
+        const auto& [user, channel, category, to] = key;
+        auto more = m_store.claim_digest_items(m_options.owner, m_config.lease, now,
+                                               {user, channel, category, to});
+        report.claimed += static_cast<int>(more.size());
+        for (auto& claim : screen(std::move(more), now, report)) {
+            items.push_back(std::move(claim));
+        }
+        const config::DigestConfig& digest = *m_config.digest_for(category, channel);
+        for (auto& claim : merge_group(std::move(items), digest, now, report)) {
+            single.push_back(std::move(claim));
+        }
+    }
+    return single;
+}
+
+std::vector<store::Claim> Dispatcher::merge_group(std::vector<store::Claim> items,
+                                                  const config::DigestConfig& digest, TimePoint now,
+                                                  PassReport& report) {
+    const model::Notification first = items.front().notification;
+    const std::string user = *first.user;
+    auto profile = m_store.audience().profile(user);
+    std::string name = user;
+    std::string locale;
+    if (profile) {
+        name = profile->user.name.value_or(user);
+        if (profile->user.locale) {
+            if (auto normal = render::normalize_locale(*profile->user.locale)) {
+                locale = *normal;
+            }
+        }
+    }
+    const render::Catalog catalog(render::default_search_path(m_config.templates_dir.value),
+                                  m_config.channel_names());
+    while (!items.empty()) {
+        std::vector<model::Notification> rows;
+        TimePoint slot{};
+        for (const auto& claim : items) {
+            rows.push_back(claim.notification);
+            slot = std::max(slot, claim.notification.due_at);
+        }
+        auto row = render_digest(catalog, digest, locale, name, rows, now);
+        if (!row) {
+            spdlog::warn("digest of {} notification(s) to user {} on {}: {}; sending them one by "
+                         "one",
+                         items.size(), user, first.channel, row.error());
+            return items;
+        }
+        store::DigestMerge merge;
+        merge.digest = std::move(*row);
+        merge.event_id =
+            audience::digest_event_id(user, first.channel, first.category.value_or(""), slot);
+        merge.now = now;
+        for (const auto& claim : items) {
+            store::Completion c;
+            c.id = claim.notification.id;
+            c.owner = claim.owner;
+            c.attempt = claim.notification.attempts;
+            c.provider = "-";
+            c.started_at = now;
+            c.finished_at = now;
+            merge.items.push_back(std::move(c));
+        }
+        store::DigestResult result = m_store.merge_digest(merge);
+        if (result.id) {
+            report.suppressed += static_cast<int>(items.size());
+            spdlog::info("digest {} merges {} notification(s) to user {} on {}", *result.id,
+                         items.size(), user, first.channel);
+            return {};
+        }
+        if (result.fenced.empty()) {
+            return items; // not expected: send them one by one rather than loop
+        }
+        // Some items were taken from us meanwhile: merge the others without them.
+        report.fenced += static_cast<int>(result.fenced.size());
+        std::erase_if(items, [&](const store::Claim& claim) {
+            return std::find(result.fenced.begin(), result.fenced.end(), claim.notification.id) !=
+                   result.fenced.end();
+        });
+    }
+    return items;
 }
 
 std::vector<store::Claim> Dispatcher::admit(std::vector<store::Claim> claims, TimePoint now,

@@ -114,6 +114,16 @@ class Dispatcher {
     // those that may be sent and records the others as suppressed or deferred.
     std::vector<store::Claim> screen(std::vector<store::Claim> claims, TimePoint now,
                                      PassReport& report);
+    // Merges the digest items among `claims` (category digested on their channel, not a digest
+    // themselves), with the other due rows of their user, address and category, into digest
+    // rows; returns the claims to send one by one (including items whose digest could not be
+    // rendered).
+    std::vector<store::Claim> digest(std::vector<store::Claim> claims, TimePoint now,
+                                     PassReport& report);
+    // Merges one group; returns the items left to send one by one.
+    std::vector<store::Claim> merge_group(std::vector<store::Claim> items,
+                                          const config::DigestConfig& digest, TimePoint now,
+                                          PassReport& report);
     // Takes rate-limit tokens for `claims`; returns those that may be sent now and records
     // the others as deferred (or suppressed, for a user limit that drops).
     std::vector<store::Claim> admit(std::vector<store::Claim> claims, TimePoint now,

@@ -33,6 +33,8 @@ struct NewNotification {
     // Set: the row is recorded as `suppressed` with this reason and never sent (the user
     // opted out), so the decision leaves a trace.
     std::optional<std::string> suppressed;
+    // Appended to the detail of the `created` event (e.g. why due_at was moved).
+    std::optional<std::string> note;
 };
 
 struct EnqueueRequest {
@@ -129,6 +131,27 @@ struct Completion {
     std::vector<Try> failed_tries;
 };
 
+// The rows one digest merges: a user's claimable rows on one address in one category.
+struct DigestKey {
+    std::string user;
+    std::string channel;
+    std::string category;
+    std::string to;
+};
+
+// A digest to record: the new row and the claimed items it replaces.
+struct DigestMerge {
+    NewNotification digest;
+    std::string event_id;          // "digest:<user>:<channel>:<category>:<slot>"
+    std::vector<Completion> items; // id, owner and attempt of each item's claim
+    TimePoint now{};
+};
+
+struct DigestResult {
+    std::optional<std::int64_t> id;   // the digest row; nullopt when fenced
+    std::vector<std::int64_t> fenced; // items no longer this owner's attempt
+};
+
 // A named cron schedule. `content_json` is the send request it enqueues at each slot, kept
 // opaque here (see dispatch/scheduler.hpp).
 struct Schedule {
@@ -211,6 +234,16 @@ class JobStore {
     // them to `owner` until now + lease.
     virtual std::vector<Claim> claim(const std::string& owner, int max, Millis lease, TimePoint now,
                                      const ClaimFilter& filter = {}) = 0;
+
+    // Claims, in one transaction, every due claimable row of `key` that is not itself a digest
+    // (event_id not starting with "digest:"), leasing them to `owner` until now + lease.
+    virtual std::vector<Claim> claim_digest_items(const std::string& owner, Millis lease,
+                                                  TimePoint now, const DigestKey& key) = 0;
+
+    // In one transaction: inserts merge.digest (with merge.event_id, no dedup) and records every
+    // item as `suppressed` with last_error "merged into digest <id>", each fenced like
+    // complete(). If any item is no longer its owner's attempt, writes nothing and lists them.
+    virtual DigestResult merge_digest(const DigestMerge& merge) = 0;
 
     // Records an attempt's result. Returns false (and writes nothing) if the row is no longer
     // this owner's attempt (rescued, cancelled meanwhile...).

@@ -422,6 +422,66 @@ class SqliteJobStore final : public JobStore {
         return claims;
     }
 
+    std::vector<Claim> claim_digest_items(const std::string& owner, Millis lease, TimePoint now,
+                                          const DigestKey& key) override {
+        Transaction tx(m_db);
+        auto& q = m_db.prepare(
+            std::string("UPDATE notifications SET status = 'sending', lease_owner = ?2, "
+                        "lease_until = ?3, attempts = attempts + 1, updated_at = ?1 WHERE ") +
+            k_claimable +
+            " AND due_at <= ?1 AND (expires_at IS NULL OR expires_at > ?1) AND user_id = ?4 AND "
+            "channel = ?5 AND category = ?6 AND recipient = ?7 AND (event_id IS NULL OR "
+            "substr(event_id, 1, 7) <> 'digest:') RETURNING " +
+            k_columns);
+        TimePoint until = now + lease;
+        q.bind(1, to_unix_ms(now))
+            .bind(2, owner)
+            .bind(3, to_unix_ms(until))
+            .bind(4, key.user)
+            .bind(5, key.channel)
+            .bind(6, key.category)
+            .bind(7, key.to);
+        std::vector<Claim> claims;
+        while (q.step()) {
+            claims.push_back({read_notification(q), owner, until});
+        }
+        std::sort(claims.begin(), claims.end(), [](const Claim& a, const Claim& b) {
+            return std::tie(a.notification.due_at, a.notification.id) <
+                   std::tie(b.notification.due_at, b.notification.id);
+        });
+        for (const Claim& c : claims) {
+            add_event(c.notification.id, "claimed", now,
+                      "attempt " + std::to_string(c.notification.attempts) + " by " + owner +
+                          " (digest)");
+        }
+        tx.commit();
+        return claims;
+    }
+
+    DigestResult merge_digest(const DigestMerge& merge) override {
+        Transaction tx(m_db);
+        DigestResult result;
+        std::int64_t id =
+            insert_locked(merge.digest, merge.event_id, merge.now,
+                          "digest of " + std::to_string(merge.items.size()) + " notification(s)");
+        const std::string why = "merged into digest " + std::to_string(id);
+        for (Completion c : merge.items) {
+            c.outcome = Outcome::suppressed;
+            c.detail = why;
+            c.attempt_class.clear();
+            c.failed_tries.clear();
+            if (!complete_locked(c)) {
+                result.fenced.push_back(c.id);
+            }
+        }
+        if (!result.fenced.empty()) {
+            return result; // rolled back: the digest row is not kept either
+        }
+        tx.commit();
+        result.id = id;
+        return result;
+    }
+
     bool complete(const Completion& c) override {
         Transaction tx(m_db);
         bool applied = complete_locked(c);
@@ -887,9 +947,17 @@ class SqliteJobStore final : public JobStore {
 
     // Throws if the file is an SQLite database that notify did not create.
     void refuse_foreign() {
-        std::int64_t version = pragma_int("PRAGMA user_version");
+        // One snapshot for both reads: a process migrating a fresh store at the same moment
+        // commits its tables and user_version together, so we see both or neither.
+        std::int64_t version = 0;
+        std::int64_t tables = 0;
+        {
+            ReadTransaction snapshot(m_db);
+            version = pragma_int("PRAGMA user_version");
+            tables = pragma_int("SELECT count(*) FROM sqlite_schema");
+        }
         if (version == 0) {
-            if (pragma_int("SELECT count(*) FROM sqlite_schema") != 0) {
+            if (tables != 0) {
                 throw Error(Exit::io, m_db.path() + " is not a notify store (it holds other "
                                                     "tables)");
             }
@@ -1091,7 +1159,8 @@ class SqliteJobStore final : public JobStore {
         if (row.suppressed) {
             add_event(id, "suppressed", now, *row.suppressed);
         } else {
-            add_event(id, "created", now, created_detail);
+            add_event(id, "created", now,
+                      row.note ? created_detail + " (" + *row.note + ")" : created_detail);
         }
         return id;
     }

@@ -187,8 +187,8 @@ TEST(Decide, UnknownOrMissingZoneMeansUtc) {
 
 TEST(CategoryPolicy, FromConfig) {
     config::Config config;
-    config.categories["security"] = {"security", true, "ignore", "default"};
-    config.categories["news"] = {"news", false, "drop", "x"};
+    config.categories["security"] = {"security", true, "ignore", "default", std::nullopt};
+    config.categories["news"] = {"news", false, "drop", "x", std::nullopt};
     EXPECT_TRUE(config::category_policy(config, std::string("security"))->critical);
     EXPECT_EQ(config::category_policy(config, std::string("news"))->quiet, QuietAction::drop);
     EXPECT_FALSE(config::category_policy(config, std::string("nope")));

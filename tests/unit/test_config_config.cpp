@@ -1067,6 +1067,59 @@ TEST(ConfigAudience, UnknownKeySuggestsDefaultRegion) {
     EXPECT_EQ(e.hint(), "known keys in audience: default_region");
 }
 
+TEST(ConfigCategories, DigestWindowWithChannels) {
+    const Config config = parse("categories:\n  orders:\n    digest: {window: 1h, channels: "
+                                "[email]}\n");
+    const auto& digest = config.categories.at("orders").digest;
+    ASSERT_TRUE(digest.has_value());
+    EXPECT_EQ(digest->window, Millis{3'600'000});
+    EXPECT_EQ(digest->template_name, "digest");
+    EXPECT_EQ(digest->origin, "/cfg/config.yaml:3");
+    EXPECT_NE(config.digest_for(std::string("orders"), "email"), nullptr);
+    EXPECT_EQ(config.digest_for(std::string("orders"), "sms"), nullptr);
+    EXPECT_EQ(config.digest_for(std::nullopt, "email"), nullptr);
+    EXPECT_EQ(config.digest_for(std::string("marketing"), "email"), nullptr);
+    const auto lines = describe(config);
+    EXPECT_EQ(shown(lines, "categories.orders.digest.window")->value, "1h");
+    EXPECT_EQ(shown(lines, "categories.orders.digest.channels")->value, "[email]");
+    EXPECT_EQ(shown(lines, "categories.orders.digest.template")->value, "digest");
+}
+
+TEST(ConfigCategories, DigestCronWithZoneCoversEveryChannelByDefault) {
+    const Config config = parse("categories:\n  news:\n    digest:\n      cron: \"0 8 * * *\"\n"
+                                "      tz: Europe/Berlin\n      template: weekly\n");
+    const auto& digest = *config.categories.at("news").digest;
+    EXPECT_EQ(digest.cron, "0 8 * * *");
+    EXPECT_EQ(digest.tz, "Europe/Berlin");
+    EXPECT_EQ(digest.template_name, "weekly");
+    EXPECT_NE(config.digest_for(std::string("news"), "push"), nullptr);
+    EXPECT_EQ(shown(describe(config), "categories.news.digest.channels")->value, "[all]");
+}
+
+TEST(ConfigCategories, DigestErrorsNameTheLine) {
+    EXPECT_EQ(error_of("categories:\n  orders:\n    digest: {channels: [email]}\n"),
+              "/cfg/config.yaml:3: categories.orders.digest: give exactly one of window and cron");
+    EXPECT_EQ(error_of("categories:\n  orders:\n    digest: {window: 1h, cron: '@daily'}\n"),
+              "/cfg/config.yaml:3: categories.orders.digest: give exactly one of window and cron");
+    EXPECT_EQ(error_of("categories:\n  orders:\n    digest: 1h\n"),
+              "/cfg/config.yaml:3: categories.orders.digest: expected a map such as {window: 1h}, "
+              "found a scalar");
+    EXPECT_EQ(error_of("categories:\n  orders:\n    digest:\n      window: 0s\n"),
+              "/cfg/config.yaml:4: categories.orders.digest.window: must be greater than 0s");
+    EXPECT_EQ(error_of("categories:\n  orders:\n    digest:\n      cron: '61 * * * *'\n"),
+              "/cfg/config.yaml:4: categories.orders.digest.cron: invalid cron expression \"61 * * "
+              "* *\": minute 61 out of range 0-59");
+    EXPECT_EQ(error_of("categories:\n  orders:\n    digest:\n      window: 1h\n      "
+                       "channels: [emial]\n"),
+              "/cfg/config.yaml:5: categories.orders.digest.channels[0]: unknown channel "
+              "\"emial\" (did you mean \"email\"?)");
+    EXPECT_EQ(error_of("categories:\n  orders:\n    digest:\n      windw: 1h\n"),
+              "/cfg/config.yaml:4: unknown key \"windw\" in categories.digest (did you mean "
+              "\"window\"?)");
+    EXPECT_EQ(error_of("categories:\n  orders:\n    digest:\n      window: 1h\n      tz: UTC\n"),
+              "/cfg/config.yaml:5: categories.orders.digest.tz: applies to cron only");
+}
+
 } // namespace
 } // namespace notify::config
 

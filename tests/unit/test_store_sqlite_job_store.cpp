@@ -1314,5 +1314,99 @@ TEST(SqliteJobStoreOpen, OpeningAStoreThatNeedsMigrationWhileLockedIsATempfail) 
     EXPECT_NO_THROW(open_store(db));
 }
 
+// Digests: the claim of a user's group and the merge transaction.
+NewNotification digest_item(std::string to = "ann@example.com", std::string category = "orders",
+                            std::string channel = "email") {
+    NewNotification n = row(k_t0, Priority::normal, std::move(channel), std::move(to));
+    n.user = "u1";
+    n.category = std::move(category);
+    return n;
+}
+
+TEST_F(SqliteJobStoreTest, ClaimDigestItemsTakesTheDueRowsOfOneGroupOnly) {
+    auto a = enqueue_one(digest_item());
+    auto b = enqueue_one(digest_item());
+    enqueue_one(digest_item("bob@example.com"));             // other address
+    enqueue_one(digest_item("ann@example.com", "security")); // other category
+    enqueue_one(digest_item("+15550100", "orders", "sms"));  // other channel
+    auto later = digest_item();
+    later.due_at = k_t0 + hours(1);
+    enqueue_one(later); // not due
+    auto made = store().enqueue(request_of({digest_item()}, "digest:u1:email:orders:x"), k_t0);
+    DigestKey key{"u1", "email", "orders", "ann@example.com"};
+    auto claims = store().claim_digest_items("me", minutes(5), k_t0, key);
+    std::vector<std::int64_t> ids;
+    for (const auto& c : claims) {
+        ids.push_back(c.notification.id);
+        EXPECT_EQ(c.notification.status, Status::sending);
+        EXPECT_EQ(c.notification.attempts, 1);
+    }
+    EXPECT_THAT(ids, ElementsAre(a, b));
+    EXPECT_EQ(get(made.ids.front()).status, Status::queued); // a digest is never an item
+    EXPECT_TRUE(store().claim_digest_items("other", minutes(5), k_t0, key).empty());
+}
+
+TEST_F(SqliteJobStoreTest, MergeDigestInsertsTheDigestAndSuppressesEveryItem) {
+    enqueue_one(digest_item());
+    enqueue_one(digest_item());
+    auto claims = store().claim_digest_items("me", minutes(5), k_t0,
+                                             {"u1", "email", "orders", "ann@example.com"});
+    ASSERT_EQ(claims.size(), 2u);
+    DigestMerge merge;
+    merge.digest = digest_item();
+    merge.digest.subject = "2 updates";
+    merge.event_id = "digest:u1:email:orders:2025-06-15T12:00:00Z";
+    merge.now = k_t0;
+    for (const auto& c : claims) {
+        merge.items.push_back(completion_for(c, Outcome::suppressed, k_t0));
+    }
+    DigestResult result = store().merge_digest(merge);
+    ASSERT_TRUE(result.id.has_value());
+    EXPECT_TRUE(result.fenced.empty());
+    auto digest = get(*result.id);
+    EXPECT_EQ(digest.status, Status::queued);
+    EXPECT_EQ(digest.event_id, merge.event_id);
+    EXPECT_EQ(digest.subject, "2 updates");
+    for (const auto& c : claims) {
+        auto d = detail(c.notification.id);
+        EXPECT_EQ(d.notification.status, Status::suppressed);
+        EXPECT_EQ(d.notification.last_error, "merged into digest " + std::to_string(*result.id));
+        EXPECT_EQ(d.events.back().type, "suppressed");
+    }
+}
+
+TEST_F(SqliteJobStoreTest, MergeDigestIsFencedAndWritesNothingWhenAnItemIsNoLongerOurs) {
+    enqueue_one(digest_item());
+    auto kept = enqueue_one(digest_item());
+    auto claims = store().claim_digest_items("me", minutes(5), k_t0,
+                                             {"u1", "email", "orders", "ann@example.com"});
+    ASSERT_EQ(claims.size(), 2u);
+    // The first item's lease expires and another dispatcher rescues it.
+    ASSERT_EQ(store().rescue(k_t0 + minutes(10), std::nullopt), 2);
+    auto again = claim_one("other", k_t0 + minutes(10));
+    DigestMerge merge;
+    merge.digest = digest_item();
+    merge.event_id = "digest:u1:email:orders:x";
+    merge.now = k_t0;
+    for (const auto& c : claims) {
+        merge.items.push_back(completion_for(c, Outcome::suppressed, k_t0));
+    }
+    auto before = store().list({}, k_t0).size();
+    DigestResult result = store().merge_digest(merge);
+    EXPECT_FALSE(result.id.has_value());
+    EXPECT_EQ(result.fenced.size(), 2u);
+    EXPECT_EQ(store().list({}, k_t0).size(), before); // no digest row
+    EXPECT_EQ(get(again.notification.id).status, Status::sending);
+    EXPECT_EQ(get(kept).status, again.notification.id == kept ? Status::sending : Status::retrying);
+}
+
+TEST_F(SqliteJobStoreTest, NoteIsAppendedToTheCreatedEvent) {
+    auto n = digest_item();
+    n.note = "digest of category orders on email";
+    auto id = enqueue_one(n);
+    EXPECT_THAT(detail(id).events.front().detail,
+                HasSubstr("(digest of category orders on email)"));
+}
+
 } // namespace
 } // namespace notify::store
