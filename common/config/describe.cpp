@@ -53,7 +53,15 @@ std::vector<ShownSetting> describe(const Config& config) {
                 list == provider.lists.end() ||
                 (option != provider.options.end() && option->first < list->first);
             if (take_option) {
-                add(prefix + option->first, option->second);
+                // A Slack incoming-webhook URL is itself the credential, even when written
+                // inline rather than by reference.
+                const bool webhook_secret = provider.type == "slack" && option->first == "url";
+                if (webhook_secret) {
+                    out.push_back(ShownSetting{prefix + option->first, std::string(k_masked),
+                                               option->second.origin});
+                } else {
+                    add(prefix + option->first, option->second);
+                }
                 ++option;
             } else {
                 const std::string& origin =

@@ -5,17 +5,14 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <filesystem>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
-#include "common/config/paths.hpp"
 #include "common/error.hpp"
 #include "common/providers/http_client.hpp"
 #include "common/providers/jwt_signer.hpp"
-#include "common/schedule/duration.hpp"
+#include "common/providers/remote_config.hpp"
 #include "common/schedule/time_text.hpp"
 
 namespace notify::providers {
@@ -24,8 +21,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr Millis k_default_timeout{30'000};
-constexpr Millis k_connect_timeout{10'000};
 constexpr Millis k_token_lifetime{40LL * 60'000}; // APNs: renew every 20-60 minutes
 constexpr std::size_t k_max_payload = 4096;
 constexpr std::size_t k_max_collapse_id = 64;
@@ -35,14 +30,6 @@ constexpr std::array<std::string_view, 11> k_push_types = {
     "alert",    "background",   "voip",       "complication", "fileprovider", "mdm",
     "location", "liveactivity", "pushtotalk", "controls",     "widgets"};
 
-std::string where(const std::string& origin) {
-    return origin == "default" ? "" : origin + ": ";
-}
-
-std::string shown(const config::Setting& setting) {
-    return setting.secret ? "********" : "\"" + setting.value + "\"";
-}
-
 struct ApnsSettings {
     std::string team_id;
     std::string key_id;
@@ -51,14 +38,14 @@ struct ApnsSettings {
     std::string url;
     std::string push_type = "alert";
     std::string ca_file;
-    Millis timeout = k_default_timeout;
+    Millis timeout = k_default_remote_timeout;
     std::optional<JwtSigner> signer;
 };
 
 // Reads the config of one apns instance; throws notify::Error{Exit::config}.
 class SettingsReader {
   public:
-    explicit SettingsReader(const config::ProviderConfig& cfg) : m_cfg(cfg) {}
+    explicit SettingsReader(const config::ProviderConfig& cfg) : m_rc(cfg) {}
 
     ApnsSettings read() const {
         ApnsSettings s;
@@ -70,25 +57,13 @@ class SettingsReader {
         }
         if (const auto* env = scalar("environment")) {
             if (env->value != "production" && env->value != "sandbox") {
-                fail("environment", shown(*env) + " is not one of production, sandbox");
+                fail("environment",
+                     RemoteConfig::shown(*env) + " is not one of production, sandbox");
             }
             s.environment = env->value;
         }
-        s.url = std::string(s.environment == "sandbox" ? k_sandbox : k_production);
-        if (const auto* url = scalar("url")) {
-            const std::string& v = url->value;
-            if ((v.rfind("https://", 0) != 0 && v.rfind("http://", 0) != 0) ||
-                v.find_first_of(" \t\r\n?#") != std::string::npos) {
-                fail("url",
-                     (url->secret ? "********" : "\"" + redact_url(v) + "\"") +
-                         " is not an http:// or https:// base URL",
-                     "e.g. url: https://api.sandbox.push.apple.com");
-            }
-            s.url = v;
-            while (!s.url.empty() && s.url.back() == '/') {
-                s.url.pop_back();
-            }
-        }
+        s.url = m_rc.url("url", s.environment == "sandbox" ? k_sandbox : k_production, UrlUse::base,
+                         "e.g. url: https://api.sandbox.push.apple.com");
         if (const auto* type = scalar("push_type")) {
             if (std::find(k_push_types.begin(), k_push_types.end(), type->value) ==
                 k_push_types.end()) {
@@ -96,39 +71,14 @@ class SettingsReader {
                 for (auto t : k_push_types) {
                     all += (all.empty() ? "" : ", ") + std::string(t);
                 }
-                fail("push_type", shown(*type) + " is not an APNs push type", "one of: " + all);
+                fail("push_type", RemoteConfig::shown(*type) + " is not an APNs push type",
+                     "one of: " + all);
             }
             s.push_type = type->value;
         }
-        if (const auto* timeout = scalar("timeout")) {
-            auto parsed = schedule::parse_duration(timeout->value);
-            if (!parsed) {
-                fail("timeout", parsed.error());
-            }
-            if (parsed->count() <= 0) {
-                fail("timeout", "must be more than 0");
-            }
-            s.timeout = *parsed;
-        }
-        if (const auto* ca = scalar("ca_file")) {
-            s.ca_file = path_of(*ca).string();
-            std::error_code ec;
-            if (!std::filesystem::is_regular_file(s.ca_file, ec) ||
-                ::access(s.ca_file.c_str(), R_OK) != 0) {
-                fail("ca_file", "cannot read " + (ca->secret ? "********" : s.ca_file));
-            }
-        }
-        const config::Setting& key = required("key_file");
-        std::string pem = key.value;
-        if (pem.rfind("-----BEGIN", 0) != 0) {
-            const auto path = path_of(key);
-            auto contents = config::read_whole_file(path);
-            if (!contents) {
-                fail("key_file", "cannot read " + (key.secret ? "********" : path.string()) + ": " +
-                                     contents.error());
-            }
-            pem = std::move(*contents);
-        }
+        s.timeout = m_rc.timeout();
+        s.ca_file = m_rc.ca_file();
+        const std::string pem = m_rc.file_text("key_file");
         auto signer = JwtSigner::from_pem(pem, JwtAlgorithm::es256);
         if (!signer) {
             fail("key_file", signer.error(),
@@ -141,67 +91,45 @@ class SettingsReader {
   private:
     [[noreturn]] void fail(const std::string& key, const std::string& what,
                            const std::string& hint = {}) const {
-        const config::Setting* setting = m_cfg.find(key);
-        const std::string& origin = setting != nullptr ? setting->origin : m_cfg.origin;
-        throw Error(Exit::config,
-                    where(origin) + "providers." + m_cfg.name + "." + key + ": " + what, hint);
+        m_rc.fail(key, what, hint);
     }
 
-    // The scalar setting `key` or nullptr; a list under that key is an error.
-    const config::Setting* scalar(const std::string& key) const {
-        if (auto it = m_cfg.lists.find(key); it != m_cfg.lists.end()) {
-            const std::string& origin =
-                it->second.empty() ? m_cfg.origin : it->second.front().origin;
-            throw Error(Exit::config, where(origin) + "providers." + m_cfg.name + "." + key +
-                                          ": expected a single value, found a list");
-        }
-        return m_cfg.find(key);
-    }
+    const config::Setting* scalar(const std::string& key) const { return m_rc.scalar(key); }
 
-    const config::Setting& required(const std::string& key) const {
-        const config::Setting* setting = scalar(key);
-        if (setting == nullptr) {
-            throw Error(Exit::config, where(m_cfg.origin) + "providers." + m_cfg.name +
-                                          ": missing required key \"" + key + "\" for type apns");
-        }
-        return *setting;
-    }
+    const config::Setting& required(const std::string& key) const { return m_rc.required(key); }
 
     std::string ten_chars(const std::string& key) const {
         const config::Setting& setting = required(key);
         const std::string& v = setting.value;
         if (v.size() != 10 || !std::all_of(v.begin(), v.end(),
                                            [](unsigned char c) { return std::isalnum(c) != 0; })) {
-            fail(key, shown(setting) + " is not 10 letters or digits",
+            fail(key, RemoteConfig::shown(setting) + " is not 10 letters or digits",
                  "Apple shows the Team ID and the Key ID in the developer account");
         }
         return v;
     }
 
-    // A path from the config: "~/" expanded, relative to the config file's directory.
-    std::filesystem::path path_of(const config::Setting& setting) const {
-        std::filesystem::path base = std::filesystem::current_path();
-        if (auto colon = setting.origin.rfind(':'); colon != std::string::npos) {
-            const auto dir = std::filesystem::path(setting.origin.substr(0, colon)).parent_path();
-            if (dir.is_absolute()) {
-                base = dir;
-            }
-        }
-        auto path = config::resolve_path(setting.value, config::process_env(), base);
-        if (!path) {
-            throw Error(Exit::config,
-                        where(setting.origin) + "providers." + m_cfg.name + ": " + path.error());
-        }
-        return *path;
-    }
-
-    const config::ProviderConfig& m_cfg;
+    RemoteConfig m_rc;
 };
 
 // Letters and digits only: the token becomes part of the request path.
 bool plausible_device_token(const std::string& token) {
     return !token.empty() && std::all_of(token.begin(), token.end(),
                                          [](unsigned char c) { return std::isalnum(c) != 0; });
+}
+
+// A badge count given as text ("3", from --data or a template) as the number APNs requires;
+// anything else unchanged.
+json as_integer(const json& value) {
+    if (value.is_string()) {
+        const std::string& text = value.get_ref<const std::string&>();
+        if (!text.empty() && text.size() < 10 &&
+            std::all_of(text.begin(), text.end(),
+                        [](unsigned char c) { return std::isdigit(c) != 0; })) {
+            return std::stoll(text);
+        }
+    }
+    return value;
 }
 
 bool header_safe(const std::string& value) {
@@ -233,8 +161,14 @@ class ApnsProvider final : public Provider {
                 aps["sound"] = "default";
             }
         }
-        json payload = {{"aps", std::move(aps)}};
         json data = json::parse(message.data_json, nullptr, false);
+        if (data.is_object() && data.contains("aps") && data["aps"].is_object()) {
+            // Template/data keys of the aps dictionary (badge, sound, category, ...) win.
+            for (const auto& [key, value] : data["aps"].items()) {
+                aps[key] = key == "badge" ? as_integer(value) : value;
+            }
+        }
+        json payload = {{"aps", std::move(aps)}};
         if (data.is_object()) {
             for (const auto& [key, value] : data.items()) {
                 if (key != "aps") {
@@ -307,7 +241,7 @@ class ApnsProvider final : public Provider {
         r.http2 = true;
         r.body = payload;
         r.timeout = m_s.timeout;
-        r.connect_timeout = std::min(k_connect_timeout, m_s.timeout);
+        r.connect_timeout = connect_timeout_for(m_s.timeout);
         r.ca_file = m_s.ca_file;
         const bool low = message.priority == model::Priority::low || m_s.push_type == "background";
         long long expiration = 0;
@@ -341,7 +275,7 @@ class ApnsProvider final : public Provider {
 
     SendResult classify(const HttpResponse& response) const {
         if (!response.error.empty()) {
-            return SendResult::failed(FailureKind::transient,
+            return SendResult::failed(transport_failure_kind(response),
                                       "apns: " + redact_url(m_s.url) + ": " + response.error);
         }
         const long status = response.status;

@@ -4,17 +4,15 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "common/config/paths.hpp"
 #include "common/error.hpp"
 #include "common/providers/http_client.hpp"
 #include "common/providers/jwt_signer.hpp"
-#include "common/schedule/duration.hpp"
+#include "common/providers/remote_config.hpp"
 
 namespace notify::providers {
 
@@ -23,48 +21,14 @@ namespace {
 using json = nlohmann::json;
 using std::chrono::seconds;
 
-constexpr Millis k_default_timeout{30'000};
-constexpr Millis k_connect_timeout{10'000};
 constexpr Millis k_refresh_margin{5LL * 60'000}; // renew access tokens 5 min before expiry
 constexpr Millis k_quota_delay{60'000};          // QUOTA_EXCEEDED without Retry-After
 constexpr seconds k_assertion_lifetime{3600};
 constexpr std::size_t k_max_payload = 4096;
-constexpr std::size_t k_max_detail = 300;
 constexpr std::string_view k_default_url = "https://fcm.googleapis.com";
 constexpr std::string_view k_default_token_uri = "https://oauth2.googleapis.com/token";
 constexpr std::string_view k_scope = "https://www.googleapis.com/auth/firebase.messaging";
 constexpr std::string_view k_fcm_error_type = "type.googleapis.com/google.firebase.fcm.v1.FcmError";
-
-std::string where(const std::string& origin) {
-    return origin == "default" ? "" : origin + ": ";
-}
-
-std::string shown(const config::Setting& setting) {
-    return setting.secret ? "********" : "\"" + setting.value + "\"";
-}
-
-bool http_url(const std::string& v) {
-    return (v.rfind("https://", 0) == 0 || v.rfind("http://", 0) == 0) &&
-           v.find_first_of(" \t\r\n#") == std::string::npos;
-}
-
-std::string without_trailing_slash(std::string url) {
-    while (!url.empty() && url.back() == '/') {
-        url.pop_back();
-    }
-    return url;
-}
-
-// One line, at most k_max_detail characters.
-std::string one_line(std::string text) {
-    std::replace_if(
-        text.begin(), text.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }, ' ');
-    if (text.size() > k_max_detail) {
-        text.resize(k_max_detail);
-        text += "...";
-    }
-    return text;
-}
 
 struct FcmSettings {
     std::string client_email;
@@ -74,14 +38,14 @@ struct FcmSettings {
     std::string url = std::string(k_default_url);
     std::string token_url;
     std::string ca_file;
-    Millis timeout = k_default_timeout;
+    Millis timeout = k_default_remote_timeout;
     std::optional<JwtSigner> signer;
 };
 
 // Reads the config of one fcm instance; throws notify::Error{Exit::config}.
 class SettingsReader {
   public:
-    explicit SettingsReader(const config::ProviderConfig& cfg) : m_cfg(cfg) {}
+    explicit SettingsReader(const config::ProviderConfig& cfg) : m_rc(cfg) {}
 
     FcmSettings read() const {
         FcmSettings s;
@@ -95,64 +59,28 @@ class SettingsReader {
         if (!std::all_of(s.project_id.begin(), s.project_id.end(), [](unsigned char c) {
                 return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == ':';
             })) {
-            fail("project_id",
-                 (m_cfg.find("project_id") != nullptr ? shown(*m_cfg.find("project_id"))
-                                                      : "\"" + s.project_id + "\"") +
-                     " is not a Firebase project id");
+            fail("project_id", (m_rc.cfg().find("project_id") != nullptr
+                                    ? RemoteConfig::shown(*m_rc.cfg().find("project_id"))
+                                    : "\"" + s.project_id + "\"") +
+                                   " is not a Firebase project id");
         }
-        if (const auto* url = scalar("url")) {
-            if (!http_url(url->value) || url->value.find('?') != std::string::npos) {
-                fail("url",
-                     (url->secret ? "********" : "\"" + redact_url(url->value) + "\"") +
-                         " is not an http:// or https:// base URL",
-                     "e.g. url: https://fcm.googleapis.com");
-            }
-            s.url = without_trailing_slash(url->value);
-        }
-        s.token_url = s.audience;
-        if (const auto* token_url = scalar("token_url")) {
-            if (!http_url(token_url->value)) {
-                fail("token_url",
-                     (token_url->secret ? "********" : "\"" + redact_url(token_url->value) + "\"") +
-                         " is not an http:// or https:// URL",
-                     "e.g. token_url: https://oauth2.googleapis.com/token");
-            }
-            s.token_url = token_url->value;
-        }
-        if (const auto* timeout = scalar("timeout")) {
-            auto parsed = schedule::parse_duration(timeout->value);
-            if (!parsed) {
-                fail("timeout", parsed.error());
-            }
-            if (parsed->count() <= 0) {
-                fail("timeout", "must be more than 0");
-            }
-            s.timeout = *parsed;
-        }
-        if (const auto* ca = scalar("ca_file")) {
-            s.ca_file = path_of(*ca).string();
-            std::error_code ec;
-            if (!std::filesystem::is_regular_file(s.ca_file, ec) ||
-                ::access(s.ca_file.c_str(), R_OK) != 0) {
-                fail("ca_file", "cannot read " + (ca->secret ? "********" : s.ca_file));
-            }
-        }
+        s.url =
+            m_rc.url("url", k_default_url, UrlUse::base, "e.g. url: https://fcm.googleapis.com");
+        s.token_url = m_rc.url("token_url", s.audience, UrlUse::endpoint,
+                               "e.g. token_url: https://oauth2.googleapis.com/token");
+        s.timeout = m_rc.timeout();
+        s.ca_file = m_rc.ca_file();
         return s;
     }
 
   private:
     void read_service_account(FcmSettings& s) const {
-        const config::Setting* file = scalar("service_account_file");
-        if (file == nullptr) {
-            throw Error(Exit::config, where(m_cfg.origin) + "providers." + m_cfg.name +
-                                          ": missing required key \"service_account_file\" for "
-                                          "type fcm");
-        }
+        const config::Setting* file = &m_rc.required("service_account_file");
         std::string text = file->value;
         std::string shown_path = "the inline service-account JSON";
         if (text.find_first_not_of(" \t\r\n") == std::string::npos ||
             text[text.find_first_not_of(" \t\r\n")] != '{') {
-            const auto path = path_of(*file);
+            const auto path = m_rc.path(*file, "service_account_file");
             shown_path = file->secret ? "********" : path.string();
             auto contents = config::read_whole_file(path);
             if (!contents) {
@@ -186,7 +114,7 @@ class SettingsReader {
         if (s.audience.empty()) {
             s.audience = std::string(k_default_token_uri);
         }
-        if (!http_url(s.audience)) {
+        if (!is_http_url(s.audience)) {
             fail("service_account_file", shown_path + " has a token_uri that is not a URL", hint);
         }
         auto signer = JwtSigner::from_pem(private_key, JwtAlgorithm::rs256);
@@ -199,42 +127,33 @@ class SettingsReader {
 
     [[noreturn]] void fail(const std::string& key, const std::string& what,
                            const std::string& hint = {}) const {
-        const config::Setting* setting = m_cfg.find(key);
-        const std::string& origin = setting != nullptr ? setting->origin : m_cfg.origin;
-        throw Error(Exit::config,
-                    where(origin) + "providers." + m_cfg.name + "." + key + ": " + what, hint);
+        m_rc.fail(key, what, hint);
     }
 
-    // The scalar setting `key` or nullptr; a list under that key is an error.
-    const config::Setting* scalar(const std::string& key) const {
-        if (auto it = m_cfg.lists.find(key); it != m_cfg.lists.end()) {
-            const std::string& origin =
-                it->second.empty() ? m_cfg.origin : it->second.front().origin;
-            throw Error(Exit::config, where(origin) + "providers." + m_cfg.name + "." + key +
-                                          ": expected a single value, found a list");
-        }
-        return m_cfg.find(key);
-    }
+    const config::Setting* scalar(const std::string& key) const { return m_rc.scalar(key); }
 
-    // A path from the config: "~/" expanded, relative to the config file's directory.
-    std::filesystem::path path_of(const config::Setting& setting) const {
-        std::filesystem::path base = std::filesystem::current_path();
-        if (auto colon = setting.origin.rfind(':'); colon != std::string::npos) {
-            const auto dir = std::filesystem::path(setting.origin.substr(0, colon)).parent_path();
-            if (dir.is_absolute()) {
-                base = dir;
-            }
-        }
-        auto path = config::resolve_path(setting.value, config::process_env(), base);
-        if (!path) {
-            throw Error(Exit::config,
-                        where(setting.origin) + "providers." + m_cfg.name + ": " + path.error());
-        }
-        return *path;
-    }
-
-    const config::ProviderConfig& m_cfg;
+    RemoteConfig m_rc;
 };
+
+// The data key `badge` as a count: a non-negative integer or its decimal text.
+std::optional<long long> badge_of(const json& data) {
+    auto it = data.find("badge");
+    if (it == data.end()) {
+        return std::nullopt;
+    }
+    if (it->is_number_unsigned()) {
+        return it->get<long long>();
+    }
+    if (it->is_string()) {
+        const std::string& text = it->get_ref<const std::string&>();
+        if (!text.empty() && text.size() < 10 &&
+            std::all_of(text.begin(), text.end(),
+                        [](unsigned char c) { return std::isdigit(c) != 0; })) {
+            return std::stoll(text);
+        }
+    }
+    return std::nullopt;
+}
 
 // The parts of an FCM (google.rpc.Status) error body.
 struct FcmError {
@@ -322,7 +241,26 @@ class FcmProvider final : public Provider {
         if (!notification.empty()) {
             msg["notification"] = std::move(notification);
         }
+        // FCM v1 `data` is a map of strings; the badge and sound go where each platform
+        // reads them (android.notification, apns.payload.aps) as their own types, and an
+        // `aps` object becomes the APNs aps dictionary.
         json data = json::parse(message.data_json, nullptr, false);
+        json aps = json::object();
+        json android_notification = json::object();
+        if (data.is_object()) {
+            if (auto it = data.find("aps"); it != data.end() && it->is_object()) {
+                aps = *it;
+                data.erase(it);
+            }
+            if (auto badge = badge_of(data)) {
+                aps["badge"] = *badge;
+                android_notification["notification_count"] = *badge;
+            }
+            if (auto it = data.find("sound"); it != data.end() && it->is_string()) {
+                aps["sound"] = *it;
+                android_notification["sound"] = *it;
+            }
+        }
         if (data.is_object() && !data.empty()) {
             json strings = json::object();
             for (const auto& [key, value] : data.items()) {
@@ -332,6 +270,9 @@ class FcmProvider final : public Provider {
         }
         const bool low = message.priority == model::Priority::low;
         json android = {{"priority", low ? "normal" : "high"}};
+        if (!android_notification.empty()) {
+            android["notification"] = std::move(android_notification);
+        }
         json apns_headers = {{"apns-priority", low ? "5" : "10"}};
         if (message.expires_at) {
             const auto left =
@@ -343,6 +284,9 @@ class FcmProvider final : public Provider {
         }
         msg["android"] = std::move(android);
         msg["apns"] = {{"headers", std::move(apns_headers)}};
+        if (!aps.empty()) {
+            msg["apns"]["payload"] = {{"aps", std::move(aps)}};
+        }
         return {{"message", std::move(msg)}};
     }
 
@@ -350,7 +294,7 @@ class FcmProvider final : public Provider {
         HttpRequest r;
         r.url = url;
         r.timeout = m_s.timeout;
-        r.connect_timeout = std::min(k_connect_timeout, m_s.timeout);
+        r.connect_timeout = connect_timeout_for(m_s.timeout);
         r.ca_file = m_s.ca_file;
         return r;
     }
@@ -395,7 +339,8 @@ class FcmProvider final : public Provider {
         const HttpResponse response = http_perform(r);
         const std::string what = "fcm: token request to " + redact_url(m_s.token_url);
         if (!response.error.empty()) {
-            return SendResult::failed(FailureKind::transient, what + ": " + response.error);
+            return SendResult::failed(transport_failure_kind(response),
+                                      what + ": " + response.error);
         }
         json doc = json::parse(response.body, nullptr, false);
         if (response.status != 200) {
@@ -432,7 +377,7 @@ class FcmProvider final : public Provider {
 
     SendResult classify(const HttpResponse& response) const {
         if (!response.error.empty()) {
-            return SendResult::failed(FailureKind::transient,
+            return SendResult::failed(transport_failure_kind(response),
                                       "fcm: " + redact_url(m_send_url) + ": " + response.error);
         }
         const long status = response.status;

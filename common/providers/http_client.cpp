@@ -91,6 +91,10 @@ HttpResponse http_perform(const HttpRequest& request) {
     CURLcode rc = curl_easy_perform(curl);
     if (rc != CURLE_OK) {
         response.error = error[0] != '\0' ? error : curl_easy_strerror(rc);
+        response.certificate_error =
+            rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+            rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH ||
+            rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_CRL_BADFILE;
     } else {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
         long version = 0;
@@ -120,9 +124,13 @@ std::optional<Millis> parse_retry_after(const std::string& value, TimePoint now)
     return std::max(delta, Millis{0});
 }
 
+FailureKind transport_failure_kind(const HttpResponse& response) {
+    return response.certificate_error ? FailureKind::auth : FailureKind::transient;
+}
+
 SendResult classify_http(const HttpResponse& response, std::string detail, TimePoint now) {
     if (!response.error.empty()) {
-        return SendResult::failed(FailureKind::transient, detail + ": " + response.error);
+        return SendResult::failed(transport_failure_kind(response), detail + ": " + response.error);
     }
     long s = response.status;
     std::string what = detail + ": HTTP " + std::to_string(s);
@@ -143,6 +151,27 @@ SendResult classify_http(const HttpResponse& response, std::string detail, TimeP
         return SendResult::failed(FailureKind::permanent, what);
     }
     return SendResult::failed(FailureKind::transient, what + " (unexpected)");
+}
+
+bool is_http_url(std::string_view url) {
+    std::string head(url.substr(0, 8));
+    std::transform(head.begin(), head.end(), head.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::size_t host = 0;
+    if (head.rfind("http://", 0) == 0) {
+        host = 7;
+    } else if (head.rfind("https://", 0) == 0) {
+        host = 8;
+    } else {
+        return false;
+    }
+    if (host >= url.size() || url[host] == '/' || url[host] == '?' || url[host] == '#') {
+        return false;
+    }
+    return std::none_of(url.begin(), url.end(), [](char c) {
+        auto byte = static_cast<unsigned char>(c);
+        return byte <= 0x20 || byte == 0x7F;
+    });
 }
 
 std::string redact_url(const std::string& url) {

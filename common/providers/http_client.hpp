@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/providers/provider.hpp"
@@ -29,8 +30,9 @@ struct HttpResponse {
     long status = 0;                            // 0 when no response arrived
     std::map<std::string, std::string> headers; // lower-cased names, last value wins
     std::string body;
-    std::string error;     // transport error (connect, TLS, timeout); empty when a response came
-    long http_version = 0; // 1, 2 (CURL_HTTP_VERSION_*-independent: 1 = 1.x, 2 = 2)
+    std::string error; // transport error (connect, TLS, timeout); empty when a response came
+    bool certificate_error = false; // `error` is a TLS certificate problem (verification, CA file)
+    long http_version = 0;          // 1, 2 (CURL_HTTP_VERSION_*-independent: 1 = 1.x, 2 = 2)
 };
 
 // Performs `request`. Never throws for network problems: they are in `error`.
@@ -40,10 +42,20 @@ HttpResponse http_perform(const HttpRequest& request);
 // Parses a Retry-After value (delta-seconds or an HTTP-date) relative to `now`.
 std::optional<Millis> parse_retry_after(const std::string& value, TimePoint now);
 
-// The usual classification of an HTTP outcome: transport errors and 5xx/408/425 transient,
+// How a transport error classifies: a TLS certificate problem (the service's certificate does
+// not verify, an unusable ca_file) is auth, since only an operator can fix it, as for smtp;
+// any other (connect, timeout, reset) is transient.
+FailureKind transport_failure_kind(const HttpResponse& response);
+
+// The usual classification of an HTTP outcome: transport errors as transport_failure_kind(),
+// 5xx/408/425 transient,
 // 429 rate_limited (with Retry-After), 401/403 auth, other 4xx permanent. `detail` is the
 // caller's one-line description (never containing secrets).
 SendResult classify_http(const HttpResponse& response, std::string detail, TimePoint now);
+
+// True for "http://host..." and "https://host..." (scheme in any case) without white space or
+// control characters.
+bool is_http_url(std::string_view url);
 
 // Removes userinfo and query strings from a URL for messages: secrets often live there.
 std::string redact_url(const std::string& url);

@@ -21,6 +21,15 @@ Message message_from(const model::Notification& n) {
     return m;
 }
 
+std::string sms_text(const Message& message) {
+    const std::string head = message.title ? *message.title : message.subject.value_or("");
+    const std::string body = message.body.value_or("");
+    if (head.empty() || body.empty()) {
+        return head + body;
+    }
+    return head + "\n" + body;
+}
+
 std::string_view to_string(FailureKind kind) {
     switch (kind) {
     case FailureKind::transient:

@@ -31,6 +31,9 @@ struct Message {
 // Builds a Message from a stored notification.
 Message message_from(const model::Notification& n);
 
+// The text of an SMS: the title (else the subject) and the body, on separate lines.
+std::string sms_text(const Message& message);
+
 // How a send failed; the retry policy acts on the kind.
 enum class FailureKind {
     transient,         // try again later (timeouts, 5xx, SMTP 4xx)

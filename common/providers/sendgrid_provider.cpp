@@ -4,17 +4,14 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "common/error.hpp"
 #include "common/providers/http_client.hpp"
 #include "common/providers/mime_message.hpp"
-#include "common/schedule/duration.hpp"
+#include "common/providers/remote_config.hpp"
 
 namespace notify::providers {
 
@@ -23,9 +20,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view k_default_url = "https://api.sendgrid.com/v3/mail/send";
-constexpr Millis k_default_timeout{30'000};
-constexpr Millis k_max_connect_timeout{10'000};
-constexpr std::size_t k_detail_chars = 300;
 
 struct SendgridSettings {
     std::string name;
@@ -34,30 +28,8 @@ struct SendgridSettings {
     Mailbox from;
     std::optional<Mailbox> reply_to;
     std::string ca_file;
-    Millis timeout = k_default_timeout;
+    Millis timeout = k_default_remote_timeout;
 };
-
-std::string where(const std::string& origin) {
-    return origin == "default" ? "" : origin + ": ";
-}
-
-std::string shown(const config::Setting& setting) {
-    return setting.secret ? std::string("********") : "\"" + setting.value + "\"";
-}
-
-// One line of at most `limit` characters: control characters become spaces.
-std::string one_line(std::string_view text, std::size_t limit = k_detail_chars) {
-    std::string out;
-    for (char c : text) {
-        if (out.size() >= limit) {
-            out += "...";
-            break;
-        }
-        out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
-    }
-    auto last = out.find_last_not_of(' ');
-    return last == std::string::npos ? std::string() : out.substr(0, last + 1);
-}
 
 SendgridSettings read_settings(const config::ProviderConfig& cfg) {
     const std::string block = "providers." + cfg.name;
@@ -81,7 +53,7 @@ SendgridSettings read_settings(const config::ProviderConfig& cfg) {
     auto mailbox = [&](const config::Setting& s, const std::string& key) {
         auto parsed = parse_mailbox(s.value);
         if (!parsed) {
-            fail(s, key, shown(s) + " is not an e-mail address",
+            fail(s, key, RemoteConfig::shown(s) + " is not an e-mail address",
                  "write an address or \"Name <address>\", e.g. " + key +
                      ": \"Alerts <alerts@example.com>\"");
         }
@@ -112,7 +84,7 @@ SendgridSettings read_settings(const config::ProviderConfig& cfg) {
         const bool http = lower.rfind("http://", 0) == 0;
         const std::string hint = "e.g. url: " + std::string(k_default_url);
         if (!https && !http) {
-            fail(*url, "url", shown(*url) + " is not an https:// URL", hint);
+            fail(*url, "url", RemoteConfig::shown(*url) + " is not an https:// URL", hint);
         }
         std::string authority = lower.substr(lower.find("://") + 3);
         authority = authority.substr(0, authority.find_first_of("/?#"));
@@ -124,7 +96,7 @@ SendgridSettings read_settings(const config::ProviderConfig& cfg) {
             host = authority.substr(0, authority.find(']') + 1);
         }
         if (host.empty()) {
-            fail(*url, "url", shown(*url) + " has no host", hint);
+            fail(*url, "url", RemoteConfig::shown(*url) + " has no host", hint);
         }
         if (http && host != "127.0.0.1" && host != "localhost" && host != "[::1]") {
             fail(*url, "url", "http:// would send the API key unencrypted",
@@ -133,28 +105,9 @@ SendgridSettings read_settings(const config::ProviderConfig& cfg) {
         out.url = url->value;
     }
 
-    if (const auto* ca = cfg.find("ca_file")) {
-        if (ca->value.empty()) {
-            fail(*ca, "ca_file", "is empty");
-        }
-        if (::access(ca->value.c_str(), R_OK) != 0) {
-            fail(*ca, "ca_file",
-                 "cannot read " + (ca->secret ? std::string("********") : ca->value) + ": " +
-                     std::strerror(errno));
-        }
-        out.ca_file = ca->value;
-    }
-    if (const auto* timeout = cfg.find("timeout")) {
-        auto parsed = schedule::parse_duration(timeout->value);
-        if (!parsed) {
-            fail(*timeout, "timeout",
-                 timeout->secret ? shown(*timeout) + " is not a duration" : parsed.error());
-        }
-        if (parsed->count() <= 0) {
-            fail(*timeout, "timeout", "must be more than 0");
-        }
-        out.timeout = *parsed;
-    }
+    const RemoteConfig rc(cfg);
+    out.ca_file = rc.ca_file();
+    out.timeout = rc.timeout();
     return out;
 }
 
@@ -240,7 +193,7 @@ class SendgridProvider final : public Provider {
                            "Accept: application/json"};
         request.body = body(message, *to);
         request.timeout = m_s.timeout;
-        request.connect_timeout = std::min(m_s.timeout, k_max_connect_timeout);
+        request.connect_timeout = connect_timeout_for(m_s.timeout);
         request.ca_file = m_s.ca_file;
         HttpResponse response = http_perform(request);
         return classify(response, schedule::SystemClock().now());

@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <filesystem>
-#include <fstream>
 #include <optional>
 #include <utility>
 
@@ -13,72 +11,13 @@
 
 #include "common/error.hpp"
 #include "common/providers/http_client.hpp"
-#include "common/schedule/duration.hpp"
+#include "common/providers/remote_config.hpp"
 
 namespace notify::providers {
 
 namespace {
 
-constexpr Millis k_default_timeout{30'000};
-constexpr Millis k_max_connect_timeout{10'000};
 constexpr std::size_t k_reason_chars = 200;
-
-std::string where(const std::string& origin) {
-    return origin == "default" ? "" : origin + ": ";
-}
-
-// True for "http://host..." and "https://host..." without whitespace or control characters.
-bool is_http_url(std::string_view url) {
-    std::string head(url.substr(0, 8));
-    std::transform(head.begin(), head.end(), head.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::size_t host = 0;
-    if (head.rfind("http://", 0) == 0) {
-        host = 7;
-    } else if (head.rfind("https://", 0) == 0) {
-        host = 8;
-    } else {
-        return false;
-    }
-    if (host >= url.size() || url[host] == '/' || url[host] == '?' || url[host] == '#') {
-        return false;
-    }
-    return std::none_of(url.begin(), url.end(), [](char c) {
-        auto byte = static_cast<unsigned char>(c);
-        return byte <= 0x20 || byte == 0x7F;
-    });
-}
-
-// Valid UTF-8 on one line (control characters become spaces, runs of spaces collapse, ends
-// trimmed), at most `max_chars` code points.
-std::string one_line(const std::string& text, std::size_t max_chars) {
-    using Json = nlohmann::json;
-    std::string valid = Json::parse(Json(text).dump(-1, ' ', false, Json::error_handler_t::replace))
-                            .get<std::string>();
-    std::string out;
-    std::size_t chars = 0;
-    for (char c : valid) {
-        auto byte = static_cast<unsigned char>(c);
-        const bool continuation = (byte & 0xC0) == 0x80;
-        if (byte < 0x20 || byte == 0x7F) {
-            c = ' ';
-        }
-        if (c == ' ' && (out.empty() || out.back() == ' ')) {
-            continue;
-        }
-        if (!continuation) {
-            if (chars == max_chars) {
-                break;
-            }
-            ++chars;
-        }
-        out += c;
-    }
-    while (!out.empty() && out.back() == ' ') {
-        out.pop_back();
-    }
-    return out;
-}
 
 // Slack's three control characters, escaped as its message formatting requires (this also
 // keeps message text from forming mentions such as <!channel> or links).
@@ -136,79 +75,31 @@ std::optional<FailureKind> kind_of_code(const std::string& code, bool recipient_
     return std::nullopt;
 }
 
-// The value of a scalar key, rejecting a list under that key.
-const config::Setting* scalar_key(const config::ProviderConfig& cfg, const std::string& key,
-                                  const std::string& what) {
-    if (auto it = cfg.lists.find(key); it != cfg.lists.end()) {
-        const std::string& origin = it->second.empty() ? cfg.origin : it->second.front().origin;
-        throw Error(Exit::config, where(origin) + "providers." + cfg.name + "." + key +
-                                      ": expected " + what + ", found a list");
-    }
-    return cfg.find(key);
-}
-
-std::string prefix_of(const config::ProviderConfig& cfg, const config::Setting& setting,
-                      const std::string& key) {
-    return where(setting.origin) + "providers." + cfg.name + "." + key + ": ";
-}
-
 std::string url_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar_key(cfg, "url", "a URL");
+    const RemoteConfig rc(cfg);
+    const config::Setting* setting = rc.value("url");
     if (setting == nullptr) {
         return {};
     }
     if (!is_http_url(setting->value)) {
-        throw Error(Exit::config,
-                    prefix_of(cfg, *setting, "url") + "is not an http(s) URL (value not shown)",
-                    "e.g. url: ${env:SLACK_WEBHOOK_URL} holding "
-                    "https://hooks.slack.com/services/T.../B.../...");
-    }
-    return setting->value;
-}
-
-Millis timeout_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar_key(cfg, "timeout", "a duration such as 10s");
-    if (setting == nullptr) {
-        return k_default_timeout;
-    }
-    auto parsed = schedule::parse_duration(setting->value);
-    if (!parsed) {
-        throw Error(Exit::config, prefix_of(cfg, *setting, "timeout") + parsed.error());
-    }
-    if (parsed->count() <= 0) {
-        throw Error(Exit::config, prefix_of(cfg, *setting, "timeout") + "must be more than 0");
-    }
-    return *parsed;
-}
-
-std::string ca_file_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar_key(cfg, "ca_file", "a file name");
-    if (setting == nullptr) {
-        return {};
-    }
-    std::error_code ec;
-    std::ifstream probe(setting->value);
-    if (setting->value.empty() || !std::filesystem::is_regular_file(setting->value, ec) || !probe) {
-        std::string shown = setting->secret ? "********" : "\"" + setting->value + "\"";
-        throw Error(Exit::config,
-                    prefix_of(cfg, *setting, "ca_file") + shown + " is not a readable file",
-                    "ca_file names a PEM bundle of the CAs that may sign the endpoint's "
-                    "certificate");
+        rc.fail_at(setting->origin, "url", "is not an http(s) URL (value not shown)",
+                   "e.g. url: ${env:SLACK_WEBHOOK_URL} holding "
+                   "https://hooks.slack.com/services/T.../B.../...");
     }
     return setting->value;
 }
 
 struct Settings {
     std::string url; // empty: the recipient is the webhook URL
-    Millis timeout{k_default_timeout};
+    Millis timeout{k_default_remote_timeout};
     std::string ca_file;
 };
 
 Settings settings_of(const config::ProviderConfig& cfg) {
     Settings s;
     s.url = url_of(cfg);
-    s.timeout = timeout_of(cfg);
-    s.ca_file = ca_file_of(cfg);
+    s.timeout = RemoteConfig(cfg).timeout();
+    s.ca_file = RemoteConfig(cfg).ca_file();
     return s;
 }
 
@@ -250,13 +141,13 @@ class SlackProvider final : public Provider {
         request.headers = {"Content-Type: application/json; charset=utf-8",
                            "User-Agent: notify-slack", "Expect:"};
         request.timeout = m_settings.timeout;
-        request.connect_timeout = std::min(m_settings.timeout, k_max_connect_timeout);
+        request.connect_timeout = connect_timeout_for(m_settings.timeout);
         request.ca_file = m_settings.ca_file;
 
         const HttpResponse response = http_perform(request);
         if (!response.error.empty()) {
             // curl names at most the host; the path, which holds the token, never appears.
-            return SendResult::failed(FailureKind::transient, "slack: " + response.error);
+            return SendResult::failed(transport_failure_kind(response), "slack: " + response.error);
         }
         const std::string reason = one_line(response.body, k_reason_chars);
         if (response.status >= 200 && response.status < 300) {

@@ -15,15 +15,12 @@
 
 #include "common/error.hpp"
 #include "common/providers/mime_message.hpp"
-#include "common/schedule/duration.hpp"
+#include "common/providers/remote_config.hpp"
 
 namespace notify::providers {
 
 namespace {
 
-constexpr Millis k_default_timeout{30'000};
-constexpr Millis k_max_connect_timeout{10'000};
-constexpr std::size_t k_detail_chars = 300;
 constexpr std::size_t k_kept_replies = 16;
 
 enum class StartTls { required, optional, off };
@@ -38,36 +35,14 @@ struct SmtpSettings {
     std::string username;
     std::string password;
     std::string ca_file;
-    Millis timeout = k_default_timeout;
+    Millis timeout = k_default_remote_timeout;
 };
-
-std::string where(const std::string& origin) {
-    return origin == "default" ? "" : origin + ": ";
-}
-
-std::string shown(const config::Setting& setting) {
-    return setting.secret ? std::string("********") : "\"" + setting.value + "\"";
-}
 
 std::string lower(std::string_view text) {
     std::string out(text);
     std::transform(out.begin(), out.end(), out.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
-}
-
-// One line of at most `limit` characters: control characters become spaces.
-std::string one_line(std::string_view text, std::size_t limit = k_detail_chars) {
-    std::string out;
-    for (char c : text) {
-        if (out.size() >= limit) {
-            out += "...";
-            break;
-        }
-        out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
-    }
-    auto last = out.find_last_not_of(' ');
-    return last == std::string::npos ? std::string() : out.substr(0, last + 1);
 }
 
 class SettingsReader {
@@ -105,43 +80,11 @@ class SettingsReader {
     Mailbox mailbox(const config::Setting& setting, const std::string& key) const {
         auto parsed = parse_mailbox(setting.value);
         if (!parsed) {
-            fail(setting, key, shown(setting) + " is not an e-mail address",
+            fail(setting, key, RemoteConfig::shown(setting) + " is not an e-mail address",
                  "write an address or \"Name <address>\", e.g. " + key +
                      ": \"Alerts <alerts@example.com>\"");
         }
         return *parsed;
-    }
-
-    Millis timeout() const {
-        const config::Setting* setting = find("timeout");
-        if (setting == nullptr) {
-            return k_default_timeout;
-        }
-        auto parsed = schedule::parse_duration(setting->value);
-        if (!parsed) {
-            fail(*setting, "timeout",
-                 setting->secret ? shown(*setting) + " is not a duration" : parsed.error());
-        }
-        if (parsed->count() <= 0) {
-            fail(*setting, "timeout", "must be more than 0");
-        }
-        return *parsed;
-    }
-
-    std::string ca_file() const {
-        const config::Setting* setting = find("ca_file");
-        if (setting == nullptr) {
-            return {};
-        }
-        if (setting->value.empty()) {
-            fail(*setting, "ca_file", "is empty");
-        }
-        if (::access(setting->value.c_str(), R_OK) != 0) {
-            fail(*setting, "ca_file",
-                 "cannot read " + (setting->secret ? std::string("********") : setting->value) +
-                     ": " + std::strerror(errno));
-        }
-        return setting->value;
     }
 
   private:
@@ -160,7 +103,8 @@ SmtpSettings read_settings(const config::ProviderConfig& cfg) {
     if (url_lower.rfind("smtps://", 0) == 0) {
         s.implicit_tls = true;
     } else if (url_lower.rfind("smtp://", 0) != 0) {
-        reader.fail(url, "url", shown(url) + " is not an smtp:// or smtps:// URL", scheme_hint);
+        reader.fail(url, "url", RemoteConfig::shown(url) + " is not an smtp:// or smtps:// URL",
+                    scheme_hint);
     }
     std::string authority = url.value.substr(url.value.find("://") + 3);
     authority = authority.substr(0, authority.find_first_of("/?#"));
@@ -169,10 +113,11 @@ SmtpSettings read_settings(const config::ProviderConfig& cfg) {
                     "set username and password (as ${env:...} or ${file:...} references)");
     }
     if (authority.empty() || authority.front() == ':') {
-        reader.fail(url, "url", shown(url) + " has no host", scheme_hint);
+        reader.fail(url, "url", RemoteConfig::shown(url) + " has no host", scheme_hint);
     }
     if (url.value.find_first_of("?#") != std::string::npos) {
-        reader.fail(url, "url", shown(url) + " must not have a query or fragment", scheme_hint);
+        reader.fail(url, "url", RemoteConfig::shown(url) + " must not have a query or fragment",
+                    scheme_hint);
     }
     s.url = url.value;
 
@@ -194,7 +139,7 @@ SmtpSettings read_settings(const config::ProviderConfig& cfg) {
             s.starttls = StartTls::off;
         } else {
             reader.fail(*starttls, "starttls",
-                        shown(*starttls) + " is not one of required, optional, off");
+                        RemoteConfig::shown(*starttls) + " is not one of required, optional, off");
         }
     }
 
@@ -214,8 +159,9 @@ SmtpSettings read_settings(const config::ProviderConfig& cfg) {
         s.username = username->value;
         s.password = password->value;
     }
-    s.ca_file = reader.ca_file();
-    s.timeout = reader.timeout();
+    const RemoteConfig rc(cfg);
+    s.ca_file = rc.ca_file();
+    s.timeout = rc.timeout();
     return s;
 }
 
@@ -360,7 +306,7 @@ class SmtpProvider final : public Provider {
         curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
         curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                         static_cast<long>(std::min(m_s.timeout, k_max_connect_timeout).count()));
+                         static_cast<long>(connect_timeout_for(m_s.timeout).count()));
         curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(m_s.timeout.count()));
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);

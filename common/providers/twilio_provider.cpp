@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <filesystem>
 #include <utility>
 #include <vector>
 
@@ -14,49 +13,14 @@
 #include "common/error.hpp"
 #include "common/providers/form_encoding.hpp"
 #include "common/providers/http_client.hpp"
-#include "common/schedule/duration.hpp"
+#include "common/providers/remote_config.hpp"
 
 namespace notify::providers {
 
 namespace {
 
 constexpr std::string_view k_default_url = "https://api.twilio.com";
-constexpr Millis k_default_timeout{30'000};
-constexpr Millis k_max_connect_timeout{10'000};
 constexpr long long k_max_validity_seconds = 36'000;
-constexpr std::size_t k_detail_chars = 300;
-constexpr std::string_view k_masked = "********";
-
-std::string where(const std::string& origin) {
-    return origin == "default" ? "" : origin + ": ";
-}
-
-// The value as an error message may show it: quoted, or masked when secret.
-std::string shown(const config::Setting& setting) {
-    return setting.secret ? std::string(k_masked) : "\"" + setting.value + "\"";
-}
-
-[[noreturn]] void fail(const config::ProviderConfig& cfg, const std::string& origin,
-                       const std::string& key, const std::string& message,
-                       const std::string& hint = {}) {
-    throw Error(Exit::config,
-                where(origin) + "providers." + cfg.name + (key.empty() ? "" : ".") + key + ": " +
-                    message,
-                hint);
-}
-
-// The scalar option `key` or nullptr; a list or an empty value under that key is an error.
-const config::Setting* scalar(const config::ProviderConfig& cfg, const std::string& key) {
-    if (auto it = cfg.lists.find(key); it != cfg.lists.end()) {
-        fail(cfg, it->second.empty() ? cfg.origin : it->second.front().origin, key,
-             "expected a single value, found a list");
-    }
-    const config::Setting* setting = cfg.find(key);
-    if (setting != nullptr && setting->value.empty()) {
-        fail(cfg, setting->origin, key, "must not be empty");
-    }
-    return setting;
-}
 
 // True for `prefix` followed by exactly 32 hex digits (Twilio's SIDs).
 bool is_sid(const std::string& value, std::string_view prefix) {
@@ -67,125 +31,16 @@ bool is_sid(const std::string& value, std::string_view prefix) {
                        [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
-const config::Setting* sid_key(const config::ProviderConfig& cfg, const std::string& key,
+const config::Setting* sid_key(const RemoteConfig& rc, const std::string& key,
                                std::string_view prefix) {
-    const config::Setting* setting = scalar(cfg, key);
+    const config::Setting* setting = rc.value(key);
     if (setting != nullptr && !is_sid(setting->value, prefix)) {
-        fail(cfg, setting->origin, key,
-             shown(*setting) + " is not a SID (" + std::string(prefix) +
-                 " followed by 32 hex digits)",
-             "copy it from the Twilio console");
+        rc.fail_at(setting->origin, key,
+                   RemoteConfig::shown(*setting) + " is not a SID (" + std::string(prefix) +
+                       " followed by 32 hex digits)",
+                   "copy it from the Twilio console");
     }
     return setting;
-}
-
-// An http:// or https:// URL with a host and no spaces; trailing "/" removed when `base`.
-std::string url_key(const config::ProviderConfig& cfg, const std::string& key,
-                    std::string_view fallback, bool base) {
-    const config::Setting* setting = scalar(cfg, key);
-    if (setting == nullptr) {
-        return std::string(fallback);
-    }
-    std::string url = setting->value;
-    const auto scheme_end = url.find("://");
-    const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
-    const bool has_host = scheme_end != std::string::npos && url.size() > scheme_end + 3 &&
-                          url[scheme_end + 3] != '/';
-    if ((scheme != "http" && scheme != "https") || !has_host ||
-        url.find_first_of(" \t\r\n") != std::string::npos) {
-        fail(cfg, setting->origin, key,
-             (setting->secret ? std::string(k_masked) : "\"" + redact_url(url) + "\"") +
-                 " is not an http:// or https:// URL");
-    }
-    if (base) {
-        if (url.find('?') != std::string::npos) {
-            fail(cfg, setting->origin, key, "a base URL takes no query string");
-        }
-        while (url.size() > scheme_end + 3 && url.back() == '/') {
-            url.pop_back();
-        }
-    }
-    return url;
-}
-
-Millis timeout_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar(cfg, "timeout");
-    if (setting == nullptr) {
-        return k_default_timeout;
-    }
-    auto parsed = schedule::parse_duration(setting->value);
-    if (!parsed) {
-        fail(cfg, setting->origin, "timeout", parsed.error(), "e.g. timeout: 10s");
-    }
-    if (parsed->count() <= 0) {
-        fail(cfg, setting->origin, "timeout", "must be more than 0");
-    }
-    return *parsed;
-}
-
-std::string ca_file_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar(cfg, "ca_file");
-    if (setting == nullptr) {
-        return {};
-    }
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(setting->value, ec)) {
-        fail(cfg, setting->origin, "ca_file",
-             shown(*setting) + " is not a readable file of PEM certificates");
-    }
-    return setting->value;
-}
-
-// Valid UTF-8 on one line (control characters become spaces, runs collapse), at most
-// k_detail_chars code points.
-std::string one_line(const std::string& text) {
-    using Json = nlohmann::json;
-    const std::string valid =
-        Json::parse(Json(text).dump(-1, ' ', false, Json::error_handler_t::replace))
-            .get<std::string>();
-    std::string out;
-    std::size_t chars = 0;
-    for (char c : valid) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7F) {
-            c = ' ';
-        }
-        if (c == ' ' && (out.empty() || out.back() == ' ')) {
-            continue;
-        }
-        if ((byte & 0xC0) != 0x80 && chars++ == k_detail_chars) {
-            break;
-        }
-        out += c;
-    }
-    while (!out.empty() && out.back() == ' ') {
-        out.pop_back();
-    }
-    return out;
-}
-
-// Replaces every occurrence of each non-empty secret in `text` with ********.
-std::string scrubbed(std::string text, const std::vector<std::string>& secrets) {
-    for (const auto& secret : secrets) {
-        if (secret.empty()) {
-            continue;
-        }
-        for (auto at = text.find(secret); at != std::string::npos;
-             at = text.find(secret, at + k_masked.size())) {
-            text.replace(at, secret.size(), k_masked);
-        }
-    }
-    return text;
-}
-
-// The SMS text: the title (else the subject) and the body on separate lines.
-std::string sms_text(const Message& message) {
-    const std::string head = message.title ? *message.title : message.subject.value_or("");
-    const std::string body = message.body.value_or("");
-    if (head.empty() || body.empty()) {
-        return head + body;
-    }
-    return head + "\n" + body;
 }
 
 // How Twilio's error codes classify (section 4.3); nullopt: by the HTTP status.
@@ -218,55 +73,58 @@ struct TwilioSettings {
     std::string messaging_service_sid;
     std::string base_url;
     std::string status_callback;
-    Millis timeout{k_default_timeout};
+    Millis timeout{k_default_remote_timeout};
     std::string ca_file;
 };
 
 TwilioSettings settings_of(const config::ProviderConfig& cfg) {
+    const RemoteConfig rc(cfg);
     TwilioSettings s;
     s.name = cfg.name;
-    const config::Setting* account = sid_key(cfg, "account_sid", "AC");
+    const config::Setting* account = sid_key(rc, "account_sid", "AC");
     if (account == nullptr) {
-        fail(cfg, cfg.origin, "", "missing required key \"account_sid\" for type twilio");
+        rc.fail_at(cfg.origin, "", "missing required key \"account_sid\" for type twilio");
     }
     s.account_sid = account->value;
-    const config::Setting* token = scalar(cfg, "auth_token");
-    const config::Setting* key_sid = sid_key(cfg, "api_key_sid", "SK");
-    const config::Setting* key_secret = scalar(cfg, "api_key_secret");
+    const config::Setting* token = rc.value("auth_token");
+    const config::Setting* key_sid = sid_key(rc, "api_key_sid", "SK");
+    const config::Setting* key_secret = rc.value("api_key_secret");
     if (token != nullptr && (key_sid != nullptr || key_secret != nullptr)) {
-        fail(cfg, token->origin, "auth_token",
-             "set either auth_token or api_key_sid with api_key_secret, not both");
+        rc.fail_at(token->origin, "auth_token",
+                   "set either auth_token or api_key_sid with api_key_secret, not both");
     }
     if ((key_sid == nullptr) != (key_secret == nullptr)) {
         const config::Setting* given = key_sid != nullptr ? key_sid : key_secret;
-        fail(cfg, given->origin, key_sid != nullptr ? "api_key_sid" : "api_key_secret",
-             key_sid != nullptr ? "needs api_key_secret as well" : "needs api_key_sid as well");
+        rc.fail_at(given->origin, key_sid != nullptr ? "api_key_sid" : "api_key_secret",
+                   key_sid != nullptr ? "needs api_key_secret as well"
+                                      : "needs api_key_sid as well");
     }
     if (token == nullptr && key_sid == nullptr) {
-        fail(cfg, cfg.origin, "",
-             "missing required key \"auth_token\" (or \"api_key_sid\" with \"api_key_secret\") "
-             "for type twilio",
-             "e.g. auth_token: ${env:TWILIO_AUTH_TOKEN}");
+        rc.fail_at(
+            cfg.origin, "",
+            "missing required key \"auth_token\" (or \"api_key_sid\" with \"api_key_secret\") "
+            "for type twilio",
+            "e.g. auth_token: ${env:TWILIO_AUTH_TOKEN}");
     }
     s.user = token != nullptr ? account->value : key_sid->value;
     s.password = token != nullptr ? token->value : key_secret->value;
-    const config::Setting* from = scalar(cfg, "from");
-    const config::Setting* service = sid_key(cfg, "messaging_service_sid", "MG");
+    const config::Setting* from = rc.value("from");
+    const config::Setting* service = sid_key(rc, "messaging_service_sid", "MG");
     if (from != nullptr && service != nullptr) {
-        fail(cfg, service->origin, "messaging_service_sid",
-             "set either from or messaging_service_sid, not both");
+        rc.fail_at(service->origin, "messaging_service_sid",
+                   "set either from or messaging_service_sid, not both");
     }
     if (from == nullptr && service == nullptr) {
-        fail(cfg, cfg.origin, "",
-             "missing required key \"from\" (or \"messaging_service_sid\") for type twilio",
-             "e.g. from: \"+15017122661\"");
+        rc.fail_at(cfg.origin, "",
+                   "missing required key \"from\" (or \"messaging_service_sid\") for type twilio",
+                   "e.g. from: \"+15017122661\"");
     }
     s.from = from != nullptr ? from->value : "";
     s.messaging_service_sid = service != nullptr ? service->value : "";
-    s.base_url = url_key(cfg, "url", k_default_url, true);
-    s.status_callback = url_key(cfg, "status_callback", "", false);
-    s.timeout = timeout_of(cfg);
-    s.ca_file = ca_file_of(cfg);
+    s.base_url = rc.url("url", k_default_url, UrlUse::base);
+    s.status_callback = rc.url("status_callback", "", UrlUse::endpoint);
+    s.timeout = rc.timeout();
+    s.ca_file = rc.ca_file();
     return s;
 }
 
@@ -290,7 +148,7 @@ class TwilioProvider final : public Provider {
                            "Accept: application/json"};
         request.body = form_encode(fields(message, m_clock->now()));
         request.timeout = m_s.timeout;
-        request.connect_timeout = std::min(m_s.timeout, k_max_connect_timeout);
+        request.connect_timeout = connect_timeout_for(m_s.timeout);
         request.ca_file = m_s.ca_file;
         request.basic_auth = m_s.user + ":" + m_s.password;
         const HttpResponse response = http_perform(request);
@@ -323,7 +181,7 @@ class TwilioProvider final : public Provider {
 
     SendResult classify(const HttpResponse& response) const {
         if (!response.error.empty()) {
-            return SendResult::failed(FailureKind::transient,
+            return SendResult::failed(transport_failure_kind(response),
                                       "twilio: " + one_line(response.error));
         }
         auto json = nlohmann::json::parse(response.body, nullptr, false);

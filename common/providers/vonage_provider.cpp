@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <utility>
 #include <vector>
 
@@ -13,107 +12,15 @@
 #include "common/error.hpp"
 #include "common/providers/form_encoding.hpp"
 #include "common/providers/http_client.hpp"
-#include "common/schedule/duration.hpp"
+#include "common/providers/remote_config.hpp"
 
 namespace notify::providers {
 
 namespace {
 
 constexpr std::string_view k_default_url = "https://rest.nexmo.com/sms/json";
-constexpr Millis k_default_timeout{30'000};
-constexpr Millis k_max_connect_timeout{10'000};
-constexpr std::size_t k_detail_chars = 300;
 constexpr std::size_t k_max_numeric_sender = 15;
 constexpr std::size_t k_max_alphanumeric_sender = 11;
-constexpr std::string_view k_masked = "********";
-
-std::string where(const std::string& origin) {
-    return origin == "default" ? "" : origin + ": ";
-}
-
-// The value as an error message may show it: quoted, or masked when secret.
-std::string shown(const config::Setting& setting) {
-    return setting.secret ? std::string(k_masked) : "\"" + setting.value + "\"";
-}
-
-[[noreturn]] void fail(const config::ProviderConfig& cfg, const std::string& origin,
-                       const std::string& key, const std::string& message,
-                       const std::string& hint = {}) {
-    throw Error(Exit::config,
-                where(origin) + "providers." + cfg.name + (key.empty() ? "" : ".") + key + ": " +
-                    message,
-                hint);
-}
-
-// The scalar option `key` or nullptr; a list or an empty value under that key is an error.
-const config::Setting* scalar(const config::ProviderConfig& cfg, const std::string& key) {
-    if (auto it = cfg.lists.find(key); it != cfg.lists.end()) {
-        fail(cfg, it->second.empty() ? cfg.origin : it->second.front().origin, key,
-             "expected a single value, found a list");
-    }
-    const config::Setting* setting = cfg.find(key);
-    if (setting != nullptr && setting->value.empty()) {
-        fail(cfg, setting->origin, key, "must not be empty");
-    }
-    return setting;
-}
-
-const config::Setting& required(const config::ProviderConfig& cfg, const std::string& key) {
-    const config::Setting* setting = scalar(cfg, key);
-    if (setting == nullptr) {
-        fail(cfg, cfg.origin, "", "missing required key \"" + key + "\" for type vonage");
-    }
-    return *setting;
-}
-
-// An http:// or https:// URL with a host and no spaces.
-std::string url_key(const config::ProviderConfig& cfg, const std::string& key,
-                    std::string_view fallback) {
-    const config::Setting* setting = scalar(cfg, key);
-    if (setting == nullptr) {
-        return std::string(fallback);
-    }
-    const std::string& url = setting->value;
-    const auto scheme_end = url.find("://");
-    const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
-    const bool has_host = scheme_end != std::string::npos && url.size() > scheme_end + 3 &&
-                          url[scheme_end + 3] != '/';
-    if ((scheme != "http" && scheme != "https") || !has_host ||
-        url.find_first_of(" \t\r\n") != std::string::npos) {
-        fail(cfg, setting->origin, key,
-             (setting->secret ? std::string(k_masked) : "\"" + redact_url(url) + "\"") +
-                 " is not an http:// or https:// URL");
-    }
-    return url;
-}
-
-Millis timeout_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar(cfg, "timeout");
-    if (setting == nullptr) {
-        return k_default_timeout;
-    }
-    auto parsed = schedule::parse_duration(setting->value);
-    if (!parsed) {
-        fail(cfg, setting->origin, "timeout", parsed.error(), "e.g. timeout: 10s");
-    }
-    if (parsed->count() <= 0) {
-        fail(cfg, setting->origin, "timeout", "must be more than 0");
-    }
-    return *parsed;
-}
-
-std::string ca_file_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar(cfg, "ca_file");
-    if (setting == nullptr) {
-        return {};
-    }
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(setting->value, ec)) {
-        fail(cfg, setting->origin, "ca_file",
-             shown(*setting) + " is not a readable file of PEM certificates");
-    }
-    return setting->value;
-}
 
 // Decodes the next UTF-8 code point of `text` at `i` and advances `i`; -1 for a bad sequence.
 long next_code_point(std::string_view text, std::size_t& i) {
@@ -159,58 +66,6 @@ bool in_gsm7(long cp) {
         0x0394, 0x0398, 0x039B, 0x039E, 0x03A0, 0x03A3, 0x03A6, 0x03A8, 0x03A9, 0x20AC,
     };
     return std::find(std::begin(k_others), std::end(k_others), cp) != std::end(k_others);
-}
-
-// Valid UTF-8 on one line (control characters become spaces, runs collapse), at most
-// k_detail_chars code points.
-std::string one_line(const std::string& text) {
-    using Json = nlohmann::json;
-    const std::string valid =
-        Json::parse(Json(text).dump(-1, ' ', false, Json::error_handler_t::replace))
-            .get<std::string>();
-    std::string out;
-    std::size_t chars = 0;
-    for (char c : valid) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7F) {
-            c = ' ';
-        }
-        if (c == ' ' && (out.empty() || out.back() == ' ')) {
-            continue;
-        }
-        if ((byte & 0xC0) != 0x80 && chars++ == k_detail_chars) {
-            break;
-        }
-        out += c;
-    }
-    while (!out.empty() && out.back() == ' ') {
-        out.pop_back();
-    }
-    return out;
-}
-
-// Replaces every occurrence of each non-empty secret in `text` with ********.
-std::string scrubbed(std::string text, const std::vector<std::string>& secrets) {
-    for (const auto& secret : secrets) {
-        if (secret.empty()) {
-            continue;
-        }
-        for (auto at = text.find(secret); at != std::string::npos;
-             at = text.find(secret, at + k_masked.size())) {
-            text.replace(at, secret.size(), k_masked);
-        }
-    }
-    return text;
-}
-
-// The SMS text: the title (else the subject) and the body on separate lines.
-std::string sms_text(const Message& message) {
-    const std::string head = message.title ? *message.title : message.subject.value_or("");
-    const std::string body = message.body.value_or("");
-    if (head.empty() || body.empty()) {
-        return head + body;
-    }
-    return head + "\n" + body;
 }
 
 std::string without_plus(const std::string& number) {
@@ -276,16 +131,17 @@ struct VonageSettings {
     std::string from;
     std::string url;
     std::string status_callback;
-    Millis timeout{k_default_timeout};
+    Millis timeout{k_default_remote_timeout};
     std::string ca_file;
 };
 
 VonageSettings settings_of(const config::ProviderConfig& cfg) {
+    const RemoteConfig rc(cfg);
     VonageSettings s;
     s.name = cfg.name;
-    s.api_key = required(cfg, "api_key").value;
-    s.api_secret = required(cfg, "api_secret").value;
-    const config::Setting& from = required(cfg, "from");
+    s.api_key = rc.required("api_key").value;
+    s.api_secret = rc.required("api_secret").value;
+    const config::Setting& from = rc.required("from");
     s.from = without_plus(from.value);
     const bool numeric =
         std::all_of(s.from.begin(), s.from.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -295,15 +151,16 @@ VonageSettings settings_of(const config::ProviderConfig& cfg) {
     }
     if (s.from.empty() || (numeric && s.from.size() > k_max_numeric_sender) ||
         (!numeric && chars > k_max_alphanumeric_sender)) {
-        fail(cfg, from.origin, "from",
-             shown(from) + " is not a sender: a number of up to 15 digits or up to 11 letters "
-                           "and digits",
-             "e.g. from: \"447700900000\" or from: MyCompany");
+        rc.fail_at(from.origin, "from",
+                   RemoteConfig::shown(from) +
+                       " is not a sender: a number of up to 15 digits or up to 11 letters "
+                       "and digits",
+                   "e.g. from: \"447700900000\" or from: MyCompany");
     }
-    s.url = url_key(cfg, "url", k_default_url);
-    s.status_callback = url_key(cfg, "status_callback", "");
-    s.timeout = timeout_of(cfg);
-    s.ca_file = ca_file_of(cfg);
+    s.url = rc.url("url", k_default_url, UrlUse::endpoint);
+    s.status_callback = rc.url("status_callback", "", UrlUse::endpoint);
+    s.timeout = rc.timeout();
+    s.ca_file = rc.ca_file();
     return s;
 }
 
@@ -326,7 +183,7 @@ class VonageProvider final : public Provider {
                            "Accept: application/json"};
         request.body = form_encode(fields(message, m_s.api_key, m_s.api_secret));
         request.timeout = m_s.timeout;
-        request.connect_timeout = std::min(m_s.timeout, k_max_connect_timeout);
+        request.connect_timeout = connect_timeout_for(m_s.timeout);
         request.ca_file = m_s.ca_file;
         const HttpResponse response = http_perform(request);
         SendResult result = classify(response);
@@ -361,7 +218,7 @@ class VonageProvider final : public Provider {
 
     SendResult classify(const HttpResponse& response) const {
         if (!response.error.empty()) {
-            return SendResult::failed(FailureKind::transient,
+            return SendResult::failed(transport_failure_kind(response),
                                       "vonage: " + one_line(response.error));
         }
         auto json = nlohmann::json::parse(response.body, nullptr, false);

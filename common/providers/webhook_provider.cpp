@@ -6,8 +6,6 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <utility>
 #include <vector>
 
@@ -18,14 +16,12 @@
 #include "common/error.hpp"
 #include "common/providers/http_client.hpp"
 #include "common/providers/message_json.hpp"
-#include "common/schedule/duration.hpp"
+#include "common/providers/remote_config.hpp"
 
 namespace notify::providers {
 
 namespace {
 
-constexpr Millis k_default_timeout{30'000};
-constexpr Millis k_max_connect_timeout{10'000};
 constexpr std::size_t k_excerpt_chars = 200;
 constexpr std::string_view k_headers_prefix = "headers.";
 
@@ -35,35 +31,11 @@ constexpr std::array<std::string_view, 6> k_reserved_headers{
     "idempotency-key",
 };
 
-std::string where(const std::string& origin) {
-    return origin == "default" ? "" : origin + ": ";
-}
-
 std::string lower(std::string_view text) {
     std::string out(text);
     std::transform(out.begin(), out.end(), out.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
-}
-
-// True for "http://host..." and "https://host..." without whitespace or control characters.
-bool is_http_url(std::string_view url) {
-    const std::string head = lower(url.substr(0, 8));
-    std::size_t host = 0;
-    if (head.rfind("http://", 0) == 0) {
-        host = 7;
-    } else if (head.rfind("https://", 0) == 0) {
-        host = 8;
-    } else {
-        return false;
-    }
-    if (host >= url.size() || url[host] == '/' || url[host] == '?' || url[host] == '#') {
-        return false;
-    }
-    return std::none_of(url.begin(), url.end(), [](char c) {
-        auto byte = static_cast<unsigned char>(c);
-        return byte <= 0x20 || byte == 0x7F;
-    });
 }
 
 // "scheme://host[:port]" of an http(s) URL: no userinfo, path or query, which may hold tokens.
@@ -79,37 +51,6 @@ std::string origin_of(const std::string& url) {
         authority.erase(0, at + 1);
     }
     return lower(url.substr(0, scheme)) + "://" + authority;
-}
-
-// Valid UTF-8 on one line (control characters become spaces, runs of spaces collapse, ends
-// trimmed), at most `max_chars` code points.
-std::string one_line(const std::string& text, std::size_t max_chars) {
-    using Json = nlohmann::json;
-    std::string valid = Json::parse(Json(text).dump(-1, ' ', false, Json::error_handler_t::replace))
-                            .get<std::string>();
-    std::string out;
-    std::size_t chars = 0;
-    for (char c : valid) {
-        auto byte = static_cast<unsigned char>(c);
-        const bool continuation = (byte & 0xC0) == 0x80;
-        if (byte < 0x20 || byte == 0x7F) {
-            c = ' ';
-        }
-        if (c == ' ' && (out.empty() || out.back() == ' ')) {
-            continue;
-        }
-        if (!continuation) {
-            if (chars == max_chars) {
-                break;
-            }
-            ++chars;
-        }
-        out += c;
-    }
-    while (!out.empty() && out.back() == ' ') {
-        out.pop_back();
-    }
-    return out;
 }
 
 // The most useful line of an error response: a JSON object's error/message/detail string (or
@@ -136,24 +77,13 @@ std::string excerpt(const std::string& body) {
     return one_line(body, k_excerpt_chars);
 }
 
-// The value of a scalar key, rejecting a list under that key.
-const config::Setting* scalar_key(const config::ProviderConfig& cfg, const std::string& key,
-                                  const std::string& what) {
-    if (auto it = cfg.lists.find(key); it != cfg.lists.end()) {
-        const std::string& origin = it->second.empty() ? cfg.origin : it->second.front().origin;
-        throw Error(Exit::config, where(origin) + "providers." + cfg.name + "." + key +
-                                      ": expected " + what + ", found a list");
-    }
-    return cfg.find(key);
-}
-
 std::string prefix_of(const config::ProviderConfig& cfg, const config::Setting& setting,
                       const std::string& key) {
     return where(setting.origin) + "providers." + cfg.name + "." + key + ": ";
 }
 
 std::string url_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar_key(cfg, "url", "a URL");
+    const config::Setting* setting = RemoteConfig(cfg).value("url");
     if (setting == nullptr) {
         return {};
     }
@@ -167,40 +97,8 @@ std::string url_of(const config::ProviderConfig& cfg) {
     return setting->value;
 }
 
-Millis timeout_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar_key(cfg, "timeout", "a duration such as 10s");
-    if (setting == nullptr) {
-        return k_default_timeout;
-    }
-    auto parsed = schedule::parse_duration(setting->value);
-    if (!parsed) {
-        throw Error(Exit::config, prefix_of(cfg, *setting, "timeout") + parsed.error());
-    }
-    if (parsed->count() <= 0) {
-        throw Error(Exit::config, prefix_of(cfg, *setting, "timeout") + "must be more than 0");
-    }
-    return *parsed;
-}
-
-std::string ca_file_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar_key(cfg, "ca_file", "a file name");
-    if (setting == nullptr) {
-        return {};
-    }
-    std::error_code ec;
-    std::ifstream probe(setting->value);
-    if (setting->value.empty() || !std::filesystem::is_regular_file(setting->value, ec) || !probe) {
-        std::string shown = setting->secret ? "********" : "\"" + setting->value + "\"";
-        throw Error(Exit::config,
-                    prefix_of(cfg, *setting, "ca_file") + shown + " is not a readable file",
-                    "ca_file names a PEM bundle of the CAs that may sign the endpoint's "
-                    "certificate");
-    }
-    return setting->value;
-}
-
 std::string method_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar_key(cfg, "method", "POST or PUT");
+    const config::Setting* setting = RemoteConfig(cfg).scalar("method");
     if (setting == nullptr) {
         return "POST";
     }
@@ -216,7 +114,7 @@ std::string method_of(const config::ProviderConfig& cfg) {
 }
 
 std::string secret_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar_key(cfg, "secret", "a string");
+    const config::Setting* setting = RemoteConfig(cfg).scalar("secret");
     if (setting == nullptr) {
         return {};
     }
@@ -299,7 +197,7 @@ struct Settings {
     std::string url; // empty: the recipient is the endpoint
     std::vector<std::pair<std::string, std::string>> headers;
     std::string secret;
-    Millis timeout{k_default_timeout};
+    Millis timeout{k_default_remote_timeout};
     std::string ca_file;
     std::string method = "POST";
 };
@@ -309,8 +207,8 @@ Settings settings_of(const config::ProviderConfig& cfg) {
     s.url = url_of(cfg);
     s.headers = headers_of(cfg);
     s.secret = secret_of(cfg);
-    s.timeout = timeout_of(cfg);
-    s.ca_file = ca_file_of(cfg);
+    s.timeout = RemoteConfig(cfg).timeout();
+    s.ca_file = RemoteConfig(cfg).ca_file();
     s.method = method_of(cfg);
     return s;
 }
@@ -338,7 +236,7 @@ class WebhookProvider final : public Provider {
         request.url = endpoint;
         request.body = render(message);
         request.timeout = m_settings.timeout;
-        request.connect_timeout = std::min(m_settings.timeout, k_max_connect_timeout);
+        request.connect_timeout = connect_timeout_for(m_settings.timeout);
         request.ca_file = m_settings.ca_file;
         request.headers = request_headers(message, request.body);
 
@@ -346,7 +244,8 @@ class WebhookProvider final : public Provider {
         const TimePoint now = schedule::SystemClock().now();
         const std::string what = "webhook: " + origin_of(endpoint);
         if (!response.error.empty()) {
-            return SendResult::failed(FailureKind::transient, what + ": " + response.error);
+            return SendResult::failed(transport_failure_kind(response),
+                                      what + ": " + response.error);
         }
         const long status = response.status;
         const std::string status_text = "HTTP " + std::to_string(status);

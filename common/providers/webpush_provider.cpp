@@ -5,9 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -18,6 +15,7 @@
 #include "common/error.hpp"
 #include "common/providers/http_client.hpp"
 #include "common/providers/message_json.hpp"
+#include "common/providers/remote_config.hpp"
 #include "common/providers/webpush_crypto.hpp"
 #include "common/schedule/duration.hpp"
 
@@ -27,17 +25,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr Millis k_default_timeout{30'000};
-constexpr Millis k_max_connect_timeout{10'000};
 constexpr Millis k_default_ttl = 24h;
 constexpr Millis k_token_lifetime = 12h; // RFC 8292: exp at most 24 hours ahead
 constexpr Millis k_token_renewal = 1h;   // a cached token with less left is replaced
 constexpr std::size_t k_excerpt_chars = 200;
 constexpr std::string_view k_pem_marker = "-----BEGIN";
-
-std::string where(const std::string& origin) {
-    return origin == "default" ? "" : origin + ": ";
-}
 
 std::string lower(std::string_view text) {
     std::string out(text);
@@ -46,72 +38,32 @@ std::string lower(std::string_view text) {
     return out;
 }
 
-std::string shown(const config::Setting& setting) {
-    return setting.secret ? "********" : "\"" + setting.value + "\"";
-}
-
 std::string prefix_of(const config::ProviderConfig& cfg, const std::string& origin,
                       const std::string& key) {
     return where(origin) + "providers." + cfg.name + "." + key + ": ";
 }
 
-// The value of a scalar key, rejecting a list under that key.
-const config::Setting* scalar(const config::ProviderConfig& cfg, const std::string& key) {
-    if (auto it = cfg.lists.find(key); it != cfg.lists.end()) {
-        const std::string& origin = it->second.empty() ? cfg.origin : it->second.front().origin;
-        throw Error(Exit::config,
-                    prefix_of(cfg, origin, key) + "expected a single value, found a list");
-    }
-    return cfg.find(key);
-}
-
-const config::Setting& required(const config::ProviderConfig& cfg, const std::string& key) {
-    const config::Setting* setting = scalar(cfg, key);
-    if (setting == nullptr) {
-        throw Error(Exit::config, where(cfg.origin) + "providers." + cfg.name +
-                                      ": missing required key \"" + key + "\" for type webpush");
-    }
-    return *setting;
-}
-
 webpush::VapidKey vapid_key_of(const config::ProviderConfig& cfg) {
     const std::string key = "vapid_private_key_file";
-    const config::Setting& setting = required(cfg, key);
+    const RemoteConfig rc(cfg);
+    const config::Setting& setting = rc.required(key);
     const std::string hint = "create one with: openssl ecparam -name prime256v1 -genkey -noout "
                              "-out vapid.pem (and give browsers its public key)";
-    std::string pem;
-    if (setting.value.find(k_pem_marker) != std::string::npos) {
-        pem = setting.value; // a ${file:...} reference already read the key
-    } else {
-        std::error_code ec;
-        if (setting.value.empty() || !std::filesystem::is_regular_file(setting.value, ec)) {
-            throw Error(Exit::config,
-                        prefix_of(cfg, setting.origin, key) + shown(setting) +
-                            " is not a readable file",
-                        hint);
-        }
-        std::ifstream in(setting.value, std::ios::binary);
-        pem.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-        if (!in.good() && !in.eof()) {
-            throw Error(Exit::config, prefix_of(cfg, setting.origin, key) + shown(setting) +
-                                          " is not a readable file");
-        }
-    }
+    const std::string pem = rc.file_text(key);
     auto parsed = webpush::VapidKey::from_pem(pem);
     if (!parsed) {
-        throw Error(Exit::config,
-                    prefix_of(cfg, setting.origin, key) +
-                        (setting.value.find(k_pem_marker) != std::string::npos
-                             ? std::string("the key")
-                             : shown(setting)) +
-                        ": " + parsed.error(),
-                    hint);
+        rc.fail_at(setting.origin, key,
+                   (setting.value.find(k_pem_marker) != std::string::npos
+                        ? std::string("the key")
+                        : RemoteConfig::shown(setting)) +
+                       ": " + parsed.error(),
+                   hint);
     }
     return std::move(*parsed);
 }
 
 std::string subject_of(const config::ProviderConfig& cfg) {
-    const config::Setting& setting = required(cfg, "vapid_subject");
+    const config::Setting& setting = RemoteConfig(cfg).required("vapid_subject");
     const std::string& v = setting.value;
     const bool mailto =
         v.rfind("mailto:", 0) == 0 && v.size() > 7 && v.find('@') != std::string::npos;
@@ -122,7 +74,7 @@ std::string subject_of(const config::ProviderConfig& cfg) {
     });
     if (!(mailto || https) || !clean) {
         throw Error(Exit::config,
-                    prefix_of(cfg, setting.origin, "vapid_subject") + shown(setting) +
+                    prefix_of(cfg, setting.origin, "vapid_subject") + RemoteConfig::shown(setting) +
                         " is not a mailto: or https: URL",
                     "push services contact the sender there, e.g. vapid_subject: "
                     "mailto:ops@example.com");
@@ -132,16 +84,16 @@ std::string subject_of(const config::ProviderConfig& cfg) {
 
 std::optional<Millis> duration_of(const config::ProviderConfig& cfg, const std::string& key,
                                   bool zero_allowed) {
-    const config::Setting* setting = scalar(cfg, key);
+    const config::Setting* setting = RemoteConfig(cfg).scalar(key);
     if (setting == nullptr) {
         return std::nullopt;
     }
     auto parsed = schedule::parse_duration(setting->value);
     if (!parsed) {
-        throw Error(
-            Exit::config,
-            prefix_of(cfg, setting->origin, key) +
-                (setting->secret ? shown(*setting) + " is not a valid duration" : parsed.error()));
+        throw Error(Exit::config, prefix_of(cfg, setting->origin, key) +
+                                      (setting->secret ? RemoteConfig::shown(*setting) +
+                                                             " is not a valid duration"
+                                                       : parsed.error()));
     }
     if (parsed->count() < 0 || (!zero_allowed && parsed->count() == 0)) {
         throw Error(Exit::config, prefix_of(cfg, setting->origin, key) + "must be more than 0");
@@ -150,37 +102,21 @@ std::optional<Millis> duration_of(const config::ProviderConfig& cfg, const std::
 }
 
 std::optional<std::string> urgency_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar(cfg, "urgency");
+    const config::Setting* setting = RemoteConfig(cfg).scalar("urgency");
     if (setting == nullptr) {
         return std::nullopt;
     }
     const std::string& v = setting->value;
     if (v != "very-low" && v != "low" && v != "normal" && v != "high") {
-        throw Error(Exit::config, prefix_of(cfg, setting->origin, "urgency") + shown(*setting) +
+        throw Error(Exit::config, prefix_of(cfg, setting->origin, "urgency") +
+                                      RemoteConfig::shown(*setting) +
                                       " is not one of very-low, low, normal, high");
     }
     return v;
 }
 
-std::string ca_file_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar(cfg, "ca_file");
-    if (setting == nullptr) {
-        return {};
-    }
-    std::error_code ec;
-    std::ifstream probe(setting->value);
-    if (setting->value.empty() || !std::filesystem::is_regular_file(setting->value, ec) || !probe) {
-        throw Error(Exit::config,
-                    prefix_of(cfg, setting->origin, "ca_file") + shown(*setting) +
-                        " is not a readable file",
-                    "ca_file names a PEM bundle of the CAs that may sign push services' "
-                    "certificates");
-    }
-    return setting->value;
-}
-
 bool allow_http_of(const config::ProviderConfig& cfg) {
-    const config::Setting* setting = scalar(cfg, "allow_http");
+    const config::Setting* setting = RemoteConfig(cfg).scalar("allow_http");
     if (setting == nullptr) {
         return false;
     }
@@ -191,8 +127,8 @@ bool allow_http_of(const config::ProviderConfig& cfg) {
     if (v == "false" || v == "no" || v == "off") {
         return false;
     }
-    throw Error(Exit::config, prefix_of(cfg, setting->origin, "allow_http") + shown(*setting) +
-                                  " is not true or false");
+    throw Error(Exit::config, prefix_of(cfg, setting->origin, "allow_http") +
+                                  RemoteConfig::shown(*setting) + " is not true or false");
 }
 
 struct Settings {
@@ -210,8 +146,8 @@ Settings settings_of(const config::ProviderConfig& cfg) {
                     subject_of(cfg),
                     duration_of(cfg, "ttl", true),
                     urgency_of(cfg),
-                    duration_of(cfg, "timeout", false).value_or(k_default_timeout),
-                    ca_file_of(cfg),
+                    RemoteConfig(cfg).timeout(),
+                    RemoteConfig(cfg).ca_file(),
                     allow_http_of(cfg)};
 }
 
@@ -329,35 +265,6 @@ Expected<Subscription> parse_subscription(const std::string& to, bool allow_http
     return s;
 }
 
-// Valid UTF-8 on one line, at most `max_chars` bytes (cut at a character boundary).
-std::string one_line(const std::string& text, std::size_t max_chars) {
-    using Json = nlohmann::json;
-    std::string valid = Json::parse(Json(text).dump(-1, ' ', false, Json::error_handler_t::replace))
-                            .get<std::string>();
-    std::string out;
-    for (char c : valid) {
-        auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7F) {
-            c = ' ';
-        }
-        if (c == ' ' && (out.empty() || out.back() == ' ')) {
-            continue;
-        }
-        out += c;
-    }
-    while (!out.empty() && out.back() == ' ') {
-        out.pop_back();
-    }
-    if (out.size() > max_chars) {
-        std::size_t cut = max_chars;
-        while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) {
-            --cut;
-        }
-        out = out.substr(0, cut) + "...";
-    }
-    return out;
-}
-
 // The push service's explanation: "message" (and "errno") of a JSON error (autopush), else the
 // text of the body.
 std::string excerpt_of(const std::string& body) {
@@ -403,9 +310,14 @@ class WebpushProvider final : public Provider {
 
     const std::string& name() const override { return m_name; }
 
-    // The plaintext that send() encrypts: the message JSON (the body itself is ciphertext
-    // under a fresh key and salt per send).
-    std::string render(const Message& message) const override { return message_json(message); }
+    // The plaintext that send() encrypts: the message JSON without "to" (the subscription:
+    // its endpoint and keys are the sender's business, not the page's), as ciphertext under a
+    // fresh key and salt per send.
+    std::string render(const Message& message) const override {
+        auto j = nlohmann::ordered_json::parse(message_json(message));
+        j.erase("to");
+        return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    }
 
     SendResult send(const Message& message) override {
         auto subscription = parse_subscription(message.to, m_s.allow_http);
@@ -438,7 +350,7 @@ class WebpushProvider final : public Provider {
         request.url = subscription->endpoint;
         request.body = std::move(*body);
         request.timeout = m_s.timeout;
-        request.connect_timeout = std::min(m_s.timeout, k_max_connect_timeout);
+        request.connect_timeout = connect_timeout_for(m_s.timeout);
         request.ca_file = m_s.ca_file;
         request.headers = {
             "Content-Type: application/octet-stream",
@@ -483,7 +395,8 @@ class WebpushProvider final : public Provider {
                         TimePoint now) const {
         const std::string what = "webpush: POST " + origin;
         if (!response.error.empty()) {
-            return SendResult::failed(FailureKind::transient, what + ": " + response.error);
+            return SendResult::failed(transport_failure_kind(response),
+                                      what + ": " + response.error);
         }
         const long status = response.status;
         if (status >= 200 && status < 300) {

@@ -205,6 +205,18 @@ TEST_F(ApnsProviderTest, LowPriorityHasPriorityFiveNoSoundAndExpirationZero) {
                                             "body":"main is green"}})"));
 }
 
+TEST_F(ApnsProviderTest, DataApsMergesIntoTheApsDictionary) {
+    auto p = provider("http://127.0.0.1:9");
+    Message m = message();
+    m.data_json = R"({"aps":{"badge":"3","sound":"ping.caf","category":"ALERT"},"k":"v"})";
+    json body = json::parse(p->render(m));
+    EXPECT_EQ(body["aps"]["badge"], 3);
+    EXPECT_EQ(body["aps"]["sound"], "ping.caf");
+    EXPECT_EQ(body["aps"]["category"], "ALERT");
+    EXPECT_TRUE(body["aps"].contains("alert"));
+    EXPECT_EQ(body["k"], "v");
+}
+
 TEST_F(ApnsProviderTest, BackgroundPushIsContentAvailableAtPriorityFive) {
     test::FakeServer apns("apns_h2.py");
     auto p = provider(apns.url(), "    push_type: background\n");
@@ -396,7 +408,7 @@ TEST_F(ApnsProviderTest, TlsWithCaFileAndRefusedWithout) {
     auto untrusted = provider(apns.url("https"));
     SendResult refused = untrusted->send(message());
     EXPECT_FALSE(refused.ok);
-    EXPECT_EQ(refused.kind, FailureKind::transient);
+    EXPECT_EQ(refused.kind, FailureKind::auth); // a certificate problem needs an operator
     EXPECT_THAT(refused.detail, StartsWith("apns: https://127.0.0.1:"));
     EXPECT_EQ(apns.requests(1).size(), 1u);
 }

@@ -221,6 +221,18 @@ TEST_F(FcmProviderTest, SendsMessageWithAccessTokenFromSignedJwtGrant) {
     EXPECT_THAT(r.detail, StartsWith("projects/demo-project/messages/0:"));
 }
 
+TEST_F(FcmProviderTest, BadgeAndSoundGoWherePlatformsReadThemAndDataStaysStrings) {
+    auto p = provider("http://127.0.0.1:9");
+    Message m = message();
+    m.data_json = R"({"badge":"4","sound":"ping","n":7,"aps":{"category":"ALERT"}})";
+    json msg = json::parse(p->render(m))["message"];
+    EXPECT_EQ(msg["data"], json::parse(R"({"badge":"4","sound":"ping","n":"7"})"));
+    EXPECT_EQ(msg["android"]["notification"],
+              json::parse(R"({"notification_count":4,"sound":"ping"})"));
+    EXPECT_EQ(msg["apns"]["payload"]["aps"],
+              json::parse(R"({"category":"ALERT","badge":4,"sound":"ping"})"));
+}
+
 TEST_F(FcmProviderTest, LowPriorityWithoutDataOrTitle) {
     test::FakeServer fcm("fcm_api.py");
     auto p = provider(fcm.url(), "    project_id: other-project\n");
@@ -436,7 +448,7 @@ TEST_F(FcmProviderTest, TlsWithCaFileAndRefusedWithout) {
     auto untrusted = provider(fcm.url("https"));
     SendResult refused = untrusted->send(message());
     EXPECT_FALSE(refused.ok);
-    EXPECT_EQ(refused.kind, FailureKind::transient);
+    EXPECT_EQ(refused.kind, FailureKind::auth); // a certificate problem needs an operator
     EXPECT_THAT(refused.detail, StartsWith("fcm: token request to https://127.0.0.1:"));
     EXPECT_EQ(fcm.requests(2).size(), 2u);
 }

@@ -15,6 +15,7 @@
 #include "common/providers/slack_provider.hpp"
 #include "tests/support/fake_server.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/tls_cert.hpp"
 
 namespace notify::providers {
 namespace {
@@ -74,16 +75,7 @@ class SlackProviderTest : public testing::Test {
         return provider("    url: ${env:SLACK_URL}\n" + extra);
     }
 
-    std::pair<std::string, std::string> self_signed() {
-        const std::string cert = m_dir.file("cert.pem");
-        const std::string key = m_dir.file("key.pem");
-        const std::string command =
-            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-            "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
-            key + "' -out '" + cert + "' 2>/dev/null";
-        EXPECT_EQ(std::system(command.c_str()), 0);
-        return {cert, key};
-    }
+    std::pair<std::string, std::string> self_signed() { return test::self_signed_cert(m_dir); }
 
     test::TempDir m_dir{"slack"};
     std::map<std::string, std::string> m_env;
@@ -225,7 +217,7 @@ TEST_F(SlackProviderTest, TlsWithCaFileIsVerifiedAndRefusedWithout) {
     EXPECT_TRUE(r.ok) << r.detail;
     auto plain = provider("    url: ${env:SLACK_URL}\n");
     r = plain->send(message());
-    EXPECT_EQ(r.kind, FailureKind::transient);
+    EXPECT_EQ(r.kind, FailureKind::auth);
     EXPECT_THAT(r.detail, HasSubstr("certificate"));
     EXPECT_EQ(logged(server, 1).size(), 1u);
 }
@@ -310,8 +302,8 @@ TEST_F(SlackProviderConfigTest, BadTimeoutIsRejected) {
 
 TEST_F(SlackProviderConfigTest, MissingCaFileIsRejected) {
     EXPECT_THAT(error_of("    ca_file: /nonexistent/ca.pem\n"),
-                HasSubstr("config.yaml:4: providers.team.ca_file: \"/nonexistent/ca.pem\" is not "
-                          "a readable file"));
+                HasSubstr("config.yaml:4: providers.team.ca_file: cannot read "
+                          "/nonexistent/ca.pem: "));
 }
 
 TEST_F(SlackProviderConfigTest, UnknownKeyIsRejected) {

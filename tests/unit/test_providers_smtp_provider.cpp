@@ -190,7 +190,7 @@ TEST_F(SmtpProviderTest, MalformedRecipientFailsWithoutConnecting) {
     auto p = provider(server->url("smtp"), "    starttls: \"off\"\n");
     SendResult r = p->send(message("ann@example.org\r\nBcc: victim@example.org"));
     EXPECT_EQ(r.kind, FailureKind::invalid_recipient);
-    EXPECT_THAT(r.detail, StartsWith("smtp: \"ann@example.org  Bcc: victim@example.org\" is not"));
+    EXPECT_THAT(r.detail, StartsWith("smtp: \"ann@example.org Bcc: victim@example.org\" is not"));
     EXPECT_TRUE(server->requests(0, 200).empty());
 }
 

@@ -15,6 +15,7 @@
 #include "common/providers/twilio_provider.hpp"
 #include "tests/support/fake_server.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/tls_cert.hpp"
 
 namespace notify::providers {
 namespace {
@@ -85,17 +86,7 @@ class TwilioProviderTest : public testing::Test {
 
     std::unique_ptr<Provider> provider() { return provider(keys("    from: \"+15005550006\"\n")); }
 
-    // Writes a self-signed certificate for localhost and 127.0.0.1; returns {cert, key}.
-    std::pair<std::string, std::string> self_signed() {
-        const std::string cert = m_dir.file("cert.pem");
-        const std::string key = m_dir.file("key.pem");
-        const std::string command =
-            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-            "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-            key + " -out " + cert + " 2>/dev/null";
-        EXPECT_EQ(std::system(command.c_str()), 0);
-        return {cert, key};
-    }
+    std::pair<std::string, std::string> self_signed() { return test::self_signed_cert(m_dir); }
 
     test::TempDir m_dir{"twilio"};
     test::FakeServer m_fake{"sms_api.py"};
@@ -287,7 +278,7 @@ TEST_F(TwilioProviderTest, TlsWithCaFileIsVerifiedAndRefusedWithout) {
     auto untrusted = provider(keys("    from: \"+15005550006\"\n", url));
     SendResult refused = untrusted->send(message());
     EXPECT_FALSE(refused.ok);
-    EXPECT_EQ(refused.kind, FailureKind::transient);
+    EXPECT_EQ(refused.kind, FailureKind::auth); // a certificate problem needs an operator
     EXPECT_THAT(refused.detail, HasSubstr("certificate"));
     EXPECT_EQ(tls.requests(1).size(), 1u);
 }
@@ -388,7 +379,7 @@ TEST_F(TwilioProviderConfigTest, FromXorMessagingService) {
 TEST_F(TwilioProviderConfigTest, BadValuesAreRejected) {
     EXPECT_THAT(error_of(keys("    from: A\n", "ftp://api.twilio.com")),
                 HasSubstr("config.yaml:6: providers.sms.url: \"ftp://api.twilio.com\" is not an "
-                          "http:// or https:// URL"));
+                          "http:// or https:// base URL"));
     EXPECT_THAT(error_of(keys("    from: A\n", "https://")),
                 HasSubstr("providers.sms.url: \"https://\" is not an http"));
     EXPECT_THAT(error_of(keys("    from: A\n    status_callback: /hooks\n")),
@@ -398,8 +389,8 @@ TEST_F(TwilioProviderConfigTest, BadValuesAreRejected) {
     EXPECT_THAT(error_of(keys("    from: A\n    timeout: 0s\n")),
                 HasSubstr("providers.sms.timeout: must be more than 0"));
     EXPECT_THAT(error_of(keys("    from: A\n    ca_file: /nonexistent/ca.pem\n")),
-                HasSubstr("config.yaml:8: providers.sms.ca_file: \"/nonexistent/ca.pem\" is not "
-                          "a readable file"));
+                HasSubstr("config.yaml:8: providers.sms.ca_file: cannot read "
+                          "/nonexistent/ca.pem: "));
     EXPECT_THAT(error_of(keys("    from: \"\"\n")),
                 HasSubstr("config.yaml:7: providers.sms.from: must not be empty"));
 }

@@ -15,6 +15,7 @@
 #include "common/providers/vonage_provider.hpp"
 #include "tests/support/fake_server.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/tls_cert.hpp"
 
 namespace notify::providers {
 namespace {
@@ -84,16 +85,7 @@ class VonageProviderTest : public testing::Test {
 
     std::unique_ptr<Provider> provider() { return provider(keys()); }
 
-    std::pair<std::string, std::string> self_signed() {
-        const std::string cert = m_dir.file("cert.pem");
-        const std::string key = m_dir.file("key.pem");
-        const std::string command =
-            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-            "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-            key + " -out " + cert + " 2>/dev/null";
-        EXPECT_EQ(std::system(command.c_str()), 0);
-        return {cert, key};
-    }
+    std::pair<std::string, std::string> self_signed() { return test::self_signed_cert(m_dir); }
 
     test::TempDir m_dir{"vonage"};
     test::FakeServer m_fake{"sms_api.py"};
@@ -256,7 +248,7 @@ TEST_F(VonageProviderTest, TlsWithCaFileIsVerifiedAndRefusedWithout) {
     EXPECT_TRUE(ok.ok) << ok.detail;
     SendResult refused = provider(keys("", url))->send(message());
     EXPECT_FALSE(refused.ok);
-    EXPECT_EQ(refused.kind, FailureKind::transient);
+    EXPECT_EQ(refused.kind, FailureKind::auth); // a certificate problem needs an operator
     EXPECT_THAT(refused.detail, HasSubstr("certificate"));
     EXPECT_THAT(refused.detail, Not(HasSubstr(k_secret)));
 }
@@ -333,8 +325,9 @@ TEST_F(VonageProviderConfigTest, BadValuesAreRejected) {
                 HasSubstr("config.yaml:8: providers.text.status_callback: \"nope\" is not an"));
     EXPECT_THAT(error_of(keys("    timeout: 10\n")),
                 HasSubstr("config.yaml:8: providers.text.timeout: invalid duration \"10\""));
-    EXPECT_THAT(error_of(keys("    ca_file: /nonexistent/ca.pem\n")),
-                HasSubstr("config.yaml:8: providers.text.ca_file: \"/nonexistent/ca.pem\""));
+    EXPECT_THAT(
+        error_of(keys("    ca_file: /nonexistent/ca.pem\n")),
+        HasSubstr("config.yaml:8: providers.text.ca_file: cannot read /nonexistent/ca.pem"));
 }
 
 TEST_F(VonageProviderConfigTest, UnknownKeySuggestsTheKnownOne) {

@@ -17,6 +17,7 @@
 #include "common/providers/webhook_provider.hpp"
 #include "tests/support/fake_server.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/tls_cert.hpp"
 
 namespace notify::providers {
 namespace {
@@ -73,16 +74,7 @@ class WebhookProviderTest : public testing::Test {
     }
 
     // A self-signed certificate for 127.0.0.1 and localhost; returns {cert, key} paths.
-    std::pair<std::string, std::string> self_signed() {
-        const std::string cert = m_dir.file("cert.pem");
-        const std::string key = m_dir.file("key.pem");
-        const std::string command =
-            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-            "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
-            key + "' -out '" + cert + "' 2>/dev/null";
-        EXPECT_EQ(std::system(command.c_str()), 0);
-        return {cert, key};
-    }
+    std::pair<std::string, std::string> self_signed() { return test::self_signed_cert(m_dir); }
 
     test::TempDir m_dir{"webhook"};
     std::map<std::string, std::string> m_env;
@@ -294,7 +286,7 @@ TEST_F(WebhookProviderTest, TlsWithCaFileIsVerifiedAndRefusedWithout) {
     auto plain = provider();
     r = plain->send(message(2, to));
     EXPECT_FALSE(r.ok);
-    EXPECT_EQ(r.kind, FailureKind::transient);
+    EXPECT_EQ(r.kind, FailureKind::auth);
     EXPECT_THAT(r.detail, HasSubstr("certificate"));
     // Only the trusted request reached the handler.
     auto requests = logged(server, 1);
@@ -388,7 +380,7 @@ TEST_F(WebhookProviderConfigTest, UrlMustBeHttp) {
                           "http(s) URL"));
     EXPECT_THAT(error_of("    url: https://\n"), HasSubstr("is not an http(s) URL"));
     EXPECT_THAT(error_of("    url: [a, b]\n"),
-                HasSubstr("providers.hook.url: expected a URL, found a list"));
+                HasSubstr("providers.hook.url: expected a single value, found a list"));
 }
 
 TEST_F(WebhookProviderConfigTest, SecretUrlIsMaskedInErrors) {
@@ -440,8 +432,8 @@ TEST_F(WebhookProviderConfigTest, BadTimeoutIsRejected) {
 
 TEST_F(WebhookProviderConfigTest, MissingCaFileIsRejected) {
     EXPECT_THAT(error_of("    ca_file: /nonexistent/ca.pem\n"),
-                HasSubstr("config.yaml:4: providers.hook.ca_file: \"/nonexistent/ca.pem\" is not "
-                          "a readable file"));
+                HasSubstr("config.yaml:4: providers.hook.ca_file: cannot read "
+                          "/nonexistent/ca.pem: "));
 }
 
 TEST_F(WebhookProviderConfigTest, UnknownKeySuggestsTheKnownOne) {
