@@ -133,8 +133,10 @@ void add_test(CLI::App& group, Context& ctx) {
                 ctx.out << kind << '\t' << r.detail << '\n';
             }
             if (!r.ok) {
-                throw Error(r.kind == providers::FailureKind::invalid_recipient ? Exit::data
-                                                                                : Exit::unavailable,
+                throw Error(r.kind == providers::FailureKind::invalid_recipient ||
+                                    r.kind == providers::FailureKind::opted_out
+                                ? Exit::data
+                                : Exit::unavailable,
                             o->name + ": " + kind + ": " + r.detail);
             }
         };

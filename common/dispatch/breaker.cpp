@@ -28,7 +28,8 @@ bool CircuitBreaker::record_failure(const std::string& provider, providers::Fail
                                     const std::string& detail, TimePoint now,
                                     const BreakerPolicy& policy) {
     using providers::FailureKind;
-    if (kind == FailureKind::permanent || kind == FailureKind::invalid_recipient) {
+    if (kind == FailureKind::permanent || kind == FailureKind::invalid_recipient ||
+        kind == FailureKind::opted_out) {
         return false;
     }
     std::lock_guard lock(m_mutex);

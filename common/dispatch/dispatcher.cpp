@@ -454,7 +454,8 @@ void Dispatcher::send_one(const store::Claim& claim, std::size_t lane, TimePoint
                 f.paused.emplace_back(name, m_breaker.reason(name));
             }
             if (result.kind == providers::FailureKind::permanent ||
-                result.kind == providers::FailureKind::invalid_recipient) {
+                result.kind == providers::FailureKind::invalid_recipient ||
+                result.kind == providers::FailureKind::opted_out) {
                 break; // another provider would not do better
             }
         }
@@ -510,6 +511,11 @@ store::Completion Dispatcher::decide(const Finished& f, PassReport& report) {
         c.next_due = m_breaker.paused_until(last.provider, f.finished_at)
                          .value_or(f.finished_at + m_config.delivery_for(n.channel).breaker_base);
         ++report.deferred;
+        return c;
+    }
+    if (last.result.kind == providers::FailureKind::opted_out) {
+        c.outcome = store::Outcome::suppressed;
+        c.detail = "opted out at " + last.provider + ": " + last.result.detail;
         return c;
     }
     std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -588,6 +594,13 @@ PassReport Dispatcher::record_finished() {
         case store::Outcome::suppressed:
             ++report.suppressed;
             break;
+        }
+        if (c.attempt_class == "opted_out") {
+            // The recipient told the provider to stop (SMS STOP): record it as the user's
+            // opt-out of this channel so nothing more is even enqueued for them there.
+            int users = m_store.audience().opt_out_address(n.to, n.channel, c.finished_at);
+            spdlog::info("notification {}: {} opted out at {}; {} user(s) opted out of {}", c.id,
+                         n.to, c.provider, users, n.channel);
         }
         if (c.attempt_class == "invalid_recipient") {
             // A push service said the token is gone: the user's device stops being used.

@@ -69,8 +69,8 @@ struct Attempt {
     std::string provider;
     TimePoint started_at{};
     std::optional<TimePoint> finished_at;
-    std::string
-        outcome; // sent, transient, permanent, invalid_recipient, rate_limited, auth, rescued
+    std::string outcome; // sent, transient, permanent, invalid_recipient, opted_out, rate_limited,
+                         // auth, rescued
     std::string detail;
 };
 

@@ -19,7 +19,8 @@ Millis backoff(const RetryPolicy& policy, int attempt, double unit_random) {
 Decision decide(const RetryPolicy& policy, const model::Notification& n,
                 const providers::SendResult& failure, TimePoint now, double unit_random) {
     using providers::FailureKind;
-    if (failure.kind == FailureKind::permanent || failure.kind == FailureKind::invalid_recipient) {
+    if (failure.kind == FailureKind::permanent || failure.kind == FailureKind::invalid_recipient ||
+        failure.kind == FailureKind::opted_out) {
         return {Verdict::dead,
                 {},
                 std::string(providers::to_string(failure.kind)) + ": " + failure.detail};

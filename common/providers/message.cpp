@@ -42,6 +42,8 @@ std::string_view to_string(FailureKind kind) {
         return "invalid_recipient";
     case FailureKind::auth:
         return "auth";
+    case FailureKind::opted_out:
+        return "opted_out";
     }
     return "transient";
 }

@@ -41,6 +41,7 @@ enum class FailureKind {
     permanent,         // never succeeds for this message: dead at once
     invalid_recipient, // the address/token is bad: dead at once
     auth,              // credentials/config refused: the provider needs an operator
+    opted_out,         // the recipient opted out at the provider (SMS STOP): suppressed
 };
 
 std::string_view to_string(FailureKind kind);

@@ -48,8 +48,9 @@ std::optional<FailureKind> kind_of_code(long long code) {
     switch (code) {
     case 21211: // invalid To
     case 21614: // To is not a mobile number
-    case 21610: // the recipient replied STOP
         return FailureKind::invalid_recipient;
+    case 21610: // the recipient replied STOP
+        return FailureKind::opted_out;
     case 21606: // From cannot send to this destination
     case 21608: // unverified number on a trial account
     case 21612: // unroutable To

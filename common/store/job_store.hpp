@@ -117,7 +117,8 @@ struct Completion {
     int attempt = 0;
     Outcome outcome = Outcome::sent;
     std::string provider;      // the provider that decided the outcome
-    std::string attempt_class; // sent, transient, permanent, invalid_recipient, rate_limited, auth
+    std::string attempt_class; // sent, transient, permanent, invalid_recipient, opted_out,
+                               // rate_limited, auth
     std::string detail;        // receipt or error text; never a secret
     TimePoint started_at{};
     TimePoint finished_at{};

@@ -225,6 +225,26 @@ class ProvidersThroughDaemonTest(NotifyTestCase):
         auth = base64.b64decode(got["headers"]["authorization"].split(" ", 1)[1]).decode()
         self.assertEqual(auth, f"{TWILIO_SID}:tw-token")
 
+    def test_twilio_stop_suppresses_and_opts_the_user_out(self):
+        sms = self.fake("sms_api.py")
+        self.twilio_config(sms)
+        self.env.ok("user", "add", "bob", "--phone", "+15005550004")
+        nid = int(self.env.ok("send", "--user", "bob", "--channel", "sms", "--body", "hi"))
+        res = self.env.run("--once", binary=NOTIFYD_BIN)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        shown = self.env.show(nid)
+        attempt = self.assert_failed(shown, "suppressed", "opted_out")
+        self.assertIn("21610", attempt["detail"])
+        self.assertTrue(shown["last_error"].startswith("opted out at twilio: "), shown)
+        prefs = {(r["channel"], r["category"]): r for r in
+                 self.env.json("prefs", "show", "bob")["channels"]}
+        self.assertFalse(prefs[("sms", "-")]["receives"])
+        self.assertEqual(prefs[("sms", "-")]["decided_by"], "sms/*")
+        # The next send to bob is suppressed at the door, and never reaches Twilio.
+        again = int(self.env.ok("send", "--user", "bob", "--channel", "sms", "--body", "x"))
+        self.assertEqual(self.env.status(again), "suppressed")
+        self.assertEqual(len(sms.requests()), 1)
+
     def test_vonage(self):
         sms = self.fake("sms_api.py")
         self.configure(f"  vonage:\n    type: vonage\n    url: {sms.url()}/sms/json\n"
@@ -274,6 +294,23 @@ class ProvidersThroughDaemonTest(NotifyTestCase):
         self.assertIn("410", attempt["detail"])
         self.assertIn("Unregistered", attempt["detail"])
         self.assertEqual(apns.requests()[0]["status"], 410)
+
+    def test_apns_unregistered_device_is_marked_invalid_and_skipped(self):
+        apns = self.fake("apns_h2.py", "--team", APNS_TEAM)
+        self.apns_config(apns)
+        self.env.ok("user", "add", "carol", "--email", "carol@example.com")
+        token = "dead" + "0" * 60
+        self.env.ok("device", "add", "carol", "--platform", "ios", "--token", token)
+        nid = int(self.env.ok("send", "--user", "carol", "--channel", "push", "--body", "x"))
+        res = self.env.run("--once", binary=NOTIFYD_BIN)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assert_failed(self.env.show(nid), "dead", "invalid_recipient")
+        device = self.env.json("device", "ls", "--user", "carol")[0]
+        self.assertIsNotNone(device["invalidated_at"])
+        self.assertIn("Unregistered", device["invalid_reason"])
+        res = self.env.run("send", "--user", "carol", "--channel", "push", "--body", "y")
+        self.assertEqual(res.returncode, 65, "no valid device left on push")
+        self.assertIn("no address on channel push", res.stderr)
 
     def fcm_config(self, fcm):
         account = self.env.path("service-account.json")

@@ -4,7 +4,7 @@
 Speaks h2c with prior knowledge, or TLS with ALPN h2 when --cert/--key are given. Prints
 "LISTENING <port>", then one JSON line per request. Answers like api.push.apple.com:
 POST /3/device/<token> with `authorization: bearer <ES256 JWT>`; the device token chooses
-the outcome: "bad..." 400 BadDeviceToken, "gone..." 410 Unregistered (with timestamp),
+the outcome: "bad..." 400 BadDeviceToken, "gone..." or (hex, as real tokens are) "dead..." 410 Unregistered (with timestamp),
 "busy..." 429 TooManyRequests, "down..." 503 ServiceUnavailable, "fail..." 500
 InternalServerError, "slow..." 200 after 3 s, "stale..." 403 ExpiredProviderToken for the
 first JWT the server ever saw on such a token (a renewed JWT passes), anything else 200 with
@@ -71,7 +71,7 @@ def decide(args, method, path, headers, body):
         return 413, "PayloadTooLarge", {}, 0
     if token.startswith("bad"):
         return 400, "BadDeviceToken", {}, 0
-    if token.startswith("gone"):
+    if token.startswith("gone") or token.startswith("dead"):
         return 410, "Unregistered", {"timestamp": 1700000000000}, 0
     if token.startswith("busy"):
         return 429, "TooManyRequests", {}, 0

@@ -184,7 +184,7 @@ TEST_F(TwilioProviderTest, ErrorCodesAreClassified) {
          "twilio: HTTP 400 21211: The 'To' number +15005550001 is not a valid phone number."},
         {"+15005550009", FailureKind::invalid_recipient,
          "twilio: HTTP 400 21614: 'To' number is not a valid mobile number"},
-        {"+15005550004", FailureKind::invalid_recipient,
+        {"+15005550004", FailureKind::opted_out,
          "twilio: HTTP 400 21610: Attempt to send to unsubscribed recipient (opt-out: the "
          "recipient replied STOP)"},
         {"+15005550002", FailureKind::permanent,
