@@ -39,6 +39,16 @@ run "$notify" send --channel email --to alice@example.com --subject "Invoice" \
   --body "Invoice 2026-11 is ready" --event-id invoice-2026-11-alice
 run "$notify" ls
 
+say "users: a template to every channel of a user, in their language, respecting opt-outs"
+run "$notify" user add alice --email alice@example.com --phone "+49 151 23456789" --locale de \
+  --tz Europe/Berlin
+run "$notify" device add alice --platform ios \
+  --token 0f3c9a8b7c6d5e4f0f3c9a8b7c6d5e4f0f3c9a8b7c6d5e4f0f3c9a8b7c6d5e4f
+run "$notify" prefs set alice --channel sms --opt-out
+run "$notify" send --user alice --template order-shipped --data-json \
+  '{"name": "Alice", "order_id": "A-17", "carrier": "DHL", "tracking_url": "https://track.example.com/A-17"}'
+run "$notify" ls --user alice
+
 say "a cron schedule: every minute, in the host's zone"
 run "$notify" schedule add heartbeat --cron '* * * * *' --channel webhook \
   --to https://hooks.example.com/heartbeat --body "still alive"
@@ -106,7 +116,8 @@ run "$notify" show "$pager_id"
 
 say "result"
 run "$notify" ls
-run "$notify" stats
+run "$notify" stats --shape
 run "$notify" show 3
+run "$notify" events --type suppressed
 say "delivered file ($home/.local/share/notify/delivered.jsonl)"
 cat "$home/.local/share/notify/delivered.jsonl"
