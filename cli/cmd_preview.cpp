@@ -8,6 +8,7 @@
 #include "cli/output.hpp"
 #include "cli/send_options.hpp"
 #include "common/error.hpp"
+#include "common/observe/tracking_link.hpp"
 #include "common/providers/registry.hpp"
 
 namespace notify::cli {
@@ -51,6 +52,8 @@ void add_preview_command(CLI::App& app, Context& ctx) {
                 m.body = row.body;
                 m.data_json = row.data_json;
                 m.expires_at = row.expires_at;
+                // No id yet: tracked links show as the URLs they lead to.
+                observe::track_message(m, ctx.config().tracking);
                 std::string payload = provider->render(m);
                 const std::string& type = ctx.config().providers.at(name).type;
                 if (ctx.globals.json) {

@@ -18,6 +18,7 @@
 #include "common/error.hpp"
 #include "common/providers/registry.hpp"
 #include "common/schedule/duration.hpp"
+#include "daemon/http_endpoint.hpp"
 #include "daemon/signals.hpp"
 #include "daemon/systemd_notify.hpp"
 
@@ -66,10 +67,12 @@ int serve(const Options& o) {
         spdlog::warn("rescued {} notification(s) left in flight by a previous dispatcher", rescued);
     }
 
+    dispatch::DispatchMetrics metrics(clock.now());
     auto make_options = [&](const config::Config& c) {
         dispatch::DispatchOptions options;
         options.owner = owner;
         options.batch = c.batch;
+        options.metrics = &metrics;
         return options;
     };
     // A config and the dispatcher built on it. A reload starts a new generation; the old one
@@ -96,9 +99,16 @@ int serve(const Options& o) {
             r.scheduled, r.claimed, r.sent, r.retrying, r.dead, r.deferred, r.suppressed);
         return 0;
     }
+    std::unique_ptr<HttpEndpoint> endpoint;
+    if (!current.config->daemon_listen.value.empty()) {
+        endpoint = std::make_unique<HttpEndpoint>(*current.config, metrics, clock);
+    }
     systemd.ready("dispatching from " + current.config->store_path.value);
     while (!flags.stop.load()) {
         systemd.keep_alive(clock.now());
+        if (endpoint) {
+            endpoint->beat(clock.now());
+        }
         if (flags.reload.exchange(false)) {
             try {
                 config::Config fresh = load_config(o);
@@ -106,6 +116,14 @@ int serve(const Options& o) {
                     spdlog::warn("reload: store path change to {} needs a restart; keeping {}",
                                  fresh.store_path.value, current.config->store_path.value);
                     fresh.store_path = current.config->store_path;
+                }
+                if (fresh.daemon_listen.value != current.config->daemon_listen.value) {
+                    spdlog::warn("reload: daemon.listen change to {} needs a restart",
+                                 fresh.daemon_listen.value.empty() ? "off"
+                                                                   : fresh.daemon_listen.value);
+                }
+                if (endpoint) {
+                    endpoint->reconfigure(fresh);
                 }
                 Generation next = start_generation(std::move(fresh));
                 current.dispatcher->retire();

@@ -174,6 +174,9 @@ class Parser {
         if (const auto* e = section("audience")) {
             parse_audience(*e);
         }
+        if (const auto* e = section("tracking")) {
+            parse_tracking(*e);
+        }
     }
 
     const FileValues& found() const { return m_found; }
@@ -331,6 +334,9 @@ class Parser {
                                              " is not host:port (e.g. 127.0.0.1:9464)");
                 }
                 m_config.daemon_listen = std::move(setting);
+            } else if (entry.key == "token") {
+                m_config.daemon_token = scalar(entry, dotted);
+                m_config.daemon_token.secret = true;
             } else if (entry.key == "poll_interval") {
                 Setting setting = scalar(entry, dotted);
                 m_config.poll_interval = duration(entry, setting, dotted, true);
@@ -544,6 +550,58 @@ class Parser {
             } else {
                 unknown_key(entry, "audience");
             }
+        }
+    }
+
+    void parse_tracking(const Entry& section) {
+        TrackingConfig& t = m_config.tracking;
+        t.origin = origin(section.key_mark);
+        for (const auto& entry : section_entries(section, "tracking")) {
+            const std::string dotted = "tracking." + entry.key;
+            if (entry.key == "allowed_hosts") {
+                if (!entry.value.IsSequence()) {
+                    fail(entry.key_mark, dotted + ": expected a list of host names");
+                }
+                for (std::size_t i = 0; i < entry.value.size(); ++i) {
+                    Setting item = scalar_at(entry.value[i], entry.key_mark,
+                                             dotted + "[" + std::to_string(i) + "]", false);
+                    t.allowed_hosts.push_back(item.value);
+                }
+                continue;
+            }
+            Setting setting = scalar(entry, dotted);
+            if (entry.key == "base_url") {
+                if (setting.value.rfind("https://", 0) != 0 &&
+                    setting.value.rfind("http://", 0) != 0) {
+                    fail(entry.key_mark,
+                         dotted + ": " + shown(setting) + " is not an http:// or https:// URL");
+                }
+                while (!setting.value.empty() && setting.value.back() == '/') {
+                    setting.value.pop_back();
+                }
+                t.base_url = setting.value;
+            } else if (entry.key == "secret") {
+                if (setting.value.size() < 16) {
+                    fail(entry.key_mark, dotted + ": too short; use at least 16 random bytes",
+                         "e.g. secret: ${file:/etc/notify/tracking.key} with the output of "
+                         "'openssl rand -hex 32'");
+                }
+                t.secret = setting.value;
+            } else if (entry.key == "opens") {
+                if (setting.value != "true" && setting.value != "false") {
+                    fail(entry.key_mark, dotted + ": expected true or false");
+                }
+                t.opens = setting.value == "true";
+            } else {
+                unknown_key(entry, "tracking");
+            }
+        }
+        if (t.base_url.empty() != t.secret.empty()) {
+            fail(section.key_mark, "tracking: give both base_url and secret, or neither");
+        }
+        if (t.enabled() && t.allowed_hosts.empty()) {
+            fail(section.key_mark, "tracking: allowed_hosts is empty, so no link could be tracked",
+                 "list the hosts tracked links may lead to, e.g. allowed_hosts: [example.com]");
         }
     }
 
@@ -784,6 +842,7 @@ Config defaults(const EnvLookup& env) {
     config.store_durability = default_setting("store", "durability");
     config.store_busy_timeout = default_setting("store", "busy_timeout");
     config.daemon_listen = default_setting("daemon", "listen");
+    config.daemon_token = default_setting("daemon", "token");
     config.daemon_poll_interval = default_setting("daemon", "poll_interval");
     config.daemon_batch = default_setting("daemon", "batch");
     config.audience_default_region = default_setting("audience", "default_region");

@@ -99,6 +99,18 @@ struct CategoryConfig {
     std::optional<DigestConfig> digest;
 };
 
+// Click and open tracking (section `tracking`): links in messages lead through notifyd's
+// endpoint at base_url, signed with secret; off unless both are set.
+struct TrackingConfig {
+    std::string base_url; // without a trailing slash
+    std::string secret;
+    std::vector<std::string> allowed_hosts; // "example.com", "*.example.com"
+    bool opens = true;
+    std::string origin;
+
+    bool enabled() const { return !base_url.empty() && !secret.empty(); }
+};
+
 // True for a category name: 1 to 64 of letters, digits, '-' and '_'.
 bool valid_category_name(std::string_view name);
 
@@ -114,6 +126,7 @@ struct Config {
     Setting templates_dir; // user templates directory
 
     Setting daemon_listen;        // "" = off
+    Setting daemon_token;         // bearer token of /healthz and /metrics; "" = none
     Setting daemon_poll_interval; // safety re-check of the store, duration text
     Millis poll_interval{5000};
     Setting daemon_batch; // rows claimed per dispatch pass
@@ -124,6 +137,7 @@ struct Config {
     DeliveryPolicy delivery;                                // defaults for every channel
     std::map<std::string, DeliveryPolicy> channel_delivery; // complete per-channel policies
     AlertRoute alerts;
+    TrackingConfig tracking;
     // ISO 3166 region for sms numbers in national form; "" = international numbers only.
     // Always "" or a region audience::known_region() accepts.
     Setting audience_default_region;

@@ -34,6 +34,7 @@ std::vector<ShownSetting> describe(const Config& config) {
     add("store.busy_timeout", config.store_busy_timeout);
     add("templates.dir", config.templates_dir);
     add("daemon.listen", config.daemon_listen);
+    add("daemon.token", config.daemon_token);
     add("daemon.poll_interval", config.daemon_poll_interval);
     add("daemon.batch", config.daemon_batch);
     for (const auto& [key, setting] : config.policy_settings) {
@@ -108,6 +109,17 @@ std::vector<ShownSetting> describe(const Config& config) {
         }
     }
     add("audience.default_region", config.audience_default_region);
+    const TrackingConfig& t = config.tracking;
+    const std::string t_origin = t.origin.empty() ? "default" : t.origin;
+    out.push_back(ShownSetting{"tracking.base_url", t.base_url, t_origin});
+    out.push_back(
+        ShownSetting{"tracking.secret", t.secret.empty() ? "" : std::string(k_masked), t_origin});
+    std::string hosts = "[";
+    for (std::size_t i = 0; i < t.allowed_hosts.size(); ++i) {
+        hosts += (i > 0 ? ", " : "") + t.allowed_hosts[i];
+    }
+    out.push_back(ShownSetting{"tracking.allowed_hosts", hosts + "]", t_origin});
+    out.push_back(ShownSetting{"tracking.opens", t.opens ? "true" : "false", t_origin});
     return out;
 }
 

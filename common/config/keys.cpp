@@ -14,13 +14,17 @@ const std::vector<KeyInfo>& known_keys() {
         {"", "alerts", "", "where alerts go (dead notifications, open breakers)"},
         {"", "categories", "", "notification categories: name -> {critical, quiet_hours, digest}"},
         {"", "audience", "", "how recipients are checked at the door"},
+        {"", "tracking", "", "signed click and open tracking links served by notifyd"},
         {"store", "path", "", "SQLite file; default $XDG_DATA_HOME/notify/notify.db"},
         {"store", "durability", "full",
          "full: sync every commit; normal: faster, a power loss may drop the last commits"},
         {"store", "busy_timeout", "5s", "how long to wait for a locked store before giving up"},
         {"templates", "dir", "", "user templates; default $XDG_CONFIG_HOME/notify/templates"},
         {"daemon", "listen", "",
-         "host:port of the HTTP endpoint (/healthz, /metrics); empty = off"},
+         "host:port of the HTTP endpoint (/healthz, /metrics, callbacks, tracking); empty = "
+         "off"},
+        {"daemon", "token", "",
+         "bearer token /healthz and /metrics require (by reference); empty = none"},
         {"daemon", "poll_interval", "5s", "how often notifyd re-checks the store for due rows"},
         {"daemon", "batch", "64", "rows claimed per dispatch pass, 1..10000"},
         {"daemon", "lease", "5m", "how long a claimed notification stays leased to a dispatcher"},
@@ -61,6 +65,12 @@ const std::vector<KeyInfo>& known_keys() {
         {"audience", "default_region", "",
          "region (ISO 3166, e.g. US) of sms numbers given in national form; empty = "
          "international (+...) numbers only"},
+        {"tracking", "base_url", "",
+         "public URL of notifyd's endpoint, e.g. https://notify.example.com; empty = off"},
+        {"tracking", "secret", "", "HMAC key signing tracking links (by reference, >= 16 bytes)"},
+        {"tracking", "allowed_hosts", "",
+         "hosts a tracked link may lead to (\"*.example.com\" for subdomains)"},
+        {"tracking", "opens", "true", "embed an open pixel in HTML e-mail"},
     };
     return k_keys;
 }

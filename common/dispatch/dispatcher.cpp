@@ -13,6 +13,7 @@
 #include "common/dispatch/digest.hpp"
 #include "common/dispatch/scheduler.hpp"
 #include "common/error.hpp"
+#include "common/observe/tracking_link.hpp"
 #include "common/policy/retry_policy.hpp"
 #include "common/providers/registry.hpp"
 #include "common/schedule/duration.hpp"
@@ -388,6 +389,10 @@ std::vector<store::Claim> Dispatcher::admit(std::vector<store::Claim> claims, Ti
             c.detail = "rate limited by " + limiter;
             ++report.deferred;
         }
+        if (m_options.metrics != nullptr) {
+            // Per-user buckets would make a label per user: count them together.
+            m_options.metrics->rate_limited(limiter.rfind("user:", 0) == 0 ? "user" : limiter);
+        }
         held.push_back(c);
     }
     if (!held.empty()) {
@@ -427,6 +432,11 @@ void Dispatcher::send_one(const store::Claim& claim, std::size_t lane, TimePoint
     f.started_at = started;
     const model::Notification& n = claim.notification;
     providers::Message message = providers::message_from(n);
+    for (const std::string& url : observe::track_message(message, m_config.tracking)) {
+        spdlog::warn("notification {}: link to {} not tracked: its host is not in "
+                     "tracking.allowed_hosts",
+                     n.id, url);
+    }
     const config::ChannelRoute* route = m_config.route(n.channel);
     const config::DeliveryPolicy& policy = m_config.delivery_for(n.channel);
     bool any_tried = false;
@@ -531,6 +541,26 @@ store::Completion Dispatcher::decide(const Finished& f, PassReport& report) {
     return c;
 }
 
+void Dispatcher::observe(DispatchMetrics& metrics, const Finished& f,
+                         const store::Completion& c) const {
+    for (const Try& t : f.tries) {
+        metrics.attempt(t.provider,
+                        t.result.ok ? "sent" : std::string(providers::to_string(t.result.kind)));
+        if (t.result.ok) {
+            metrics.breaker(t.provider, std::nullopt);
+        }
+    }
+    for (const auto& paused : f.paused) {
+        metrics.breaker(paused.first, m_breaker.paused_until(paused.first, f.finished_at));
+    }
+    const model::Notification& n = f.claim.notification;
+    std::optional<Millis> delay;
+    if (c.outcome == store::Outcome::sent) {
+        delay = f.finished_at - n.due_at;
+    }
+    metrics.finished(n.channel, f.finished_at - f.started_at, delay);
+}
+
 PassReport Dispatcher::record_finished() {
     PassReport report;
     std::vector<Finished> finished;
@@ -560,6 +590,9 @@ PassReport Dispatcher::record_finished() {
     for (std::size_t i = 0; i < completions.size(); ++i) {
         const store::Completion& c = completions[i];
         const model::Notification& n = finished[i].claim.notification;
+        if (m_options.metrics != nullptr) {
+            observe(*m_options.metrics, finished[i], c);
+        }
         if (!applied[i]) {
             ++report.fenced;
             spdlog::warn("notification {}: result of attempt {} discarded: no longer leased to us",

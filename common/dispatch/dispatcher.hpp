@@ -16,6 +16,7 @@
 #include "common/config/config.hpp"
 #include "common/dispatch/alerts.hpp"
 #include "common/dispatch/breaker.hpp"
+#include "common/dispatch/metrics.hpp"
 #include "common/dispatch/send_pool.hpp"
 #include "common/policy/rate_limit.hpp"
 #include "common/providers/provider.hpp"
@@ -30,6 +31,8 @@ struct DispatchOptions {
     unsigned seed = 0; // jitter RNG seed; 0 = random
     // Checked by run_until_idle between turns; true ends it early.
     std::function<bool()> should_stop;
+    // Where attempts, durations, rate-limit delays and breaker changes are counted; optional.
+    DispatchMetrics* metrics = nullptr;
 };
 
 struct PassReport {
@@ -107,6 +110,8 @@ class Dispatcher {
     void send_one(const store::Claim& claim, std::size_t lane, TimePoint started);
     providers::Provider* provider(const std::string& name, std::string& error);
     PassReport record_finished();
+    // Counts a finished send (its tries, duration, delay, breaker changes) into `metrics`.
+    void observe(DispatchMetrics& metrics, const Finished& f, const store::Completion& c) const;
     store::Completion decide(const Finished& f, PassReport& report);
     void maintain(TimePoint now, PassReport& report);
     void fill_lanes(TimePoint now, PassReport& report);

@@ -70,7 +70,8 @@ const std::vector<ProviderType>& types() {
           {"url", false},
           {"reply_to", false},
           {"ca_file", false},
-          {"timeout", false}},
+          {"timeout", false},
+          {"event_webhook_key", false}},
          [](const config::ProviderConfig& p, const config::Config&) {
              return make_sendgrid_provider(p);
          }},

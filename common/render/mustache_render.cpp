@@ -6,6 +6,8 @@
 #include <kainjow/mustache.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/render/track_marker.hpp"
+
 namespace notify::render {
 
 namespace mstch = kainjow::mustache;
@@ -97,7 +99,22 @@ Expected<std::string> render_text(std::string_view text, const nlohmann::json& d
     case Escape::html:
         break; // the library's default
     }
-    const mstch::data root = to_data(data.is_object() ? data : nlohmann::json::object());
+    mstch::data root = to_data(data.is_object() ? data : nlohmann::json::object());
+    // {{#track}}url{{/track}}: the URL rendered (escaping undone), kept as a marker the
+    // dispatcher turns into a signed tracking link.
+    root.set(std::string(k_track_section),
+             mstch::lambda2{[escape](const std::string& text, const mstch::renderer& render) {
+                 const std::string url = render(text);
+                 switch (escape) {
+                 case Escape::html:
+                     return track_marker(unescape_html(url));
+                 case Escape::json:
+                     return track_marker(unescape_json(url));
+                 case Escape::none:
+                     break;
+                 }
+                 return track_marker(url);
+             }});
     Context ctx(&root, partials);
     std::string out = tmpl.render(ctx);
     if (!tmpl.is_valid()) {

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/render/track_marker.hpp"
+
 namespace notify::render {
 
 namespace {
@@ -139,6 +141,10 @@ class Walker {
     }
 
     void section(const Node& node, Stack& stack, int depth) {
+        if (node.tag.name == k_track_section) { // built in: its contents use the same data
+            walk(node.children, stack, depth);
+            return;
+        }
         const nlohmann::json* value = resolve(node.tag.name, stack);
         if (falsy(value)) {
             return;

@@ -231,6 +231,16 @@ class JobStore {
     // Events matching `filter`, in the order they were written.
     virtual std::vector<EventRecord> events(const EventFilter& filter) = 0;
 
+    // Records an event that arrives after the send: a delivery report (delivered, failed) or
+    // tracking (opened, clicked). Returns false (and writes nothing) if `id` does not exist.
+    virtual bool record_event(std::int64_t id, const std::string& type, const std::string& detail,
+                              TimePoint at) = 0;
+
+    // The notification sent through `provider` with receipt `receipt` (the provider's message
+    // id, as stored on the attempt); nullopt if none.
+    virtual std::optional<std::int64_t> find_by_receipt(const std::string& provider,
+                                                        const std::string& receipt) = 0;
+
     // Atomically claims up to `max` due rows (highest priority, then oldest due first), leasing
     // them to `owner` until now + lease.
     virtual std::vector<Claim> claim(const std::string& owner, int max, Millis lease, TimePoint now,

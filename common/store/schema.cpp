@@ -136,6 +136,10 @@ CREATE TABLE preferences (
 CREATE INDEX events_at ON events (at);
 CREATE INDEX attempts_finished ON attempts (finished_at);
 )sql",
+        // 6: delivery reports (status callbacks) find a notification by its provider receipt.
+        R"sql(
+CREATE INDEX attempts_receipt ON attempts (provider, detail) WHERE outcome = 'sent';
+)sql",
     };
     return k_migrations;
 }

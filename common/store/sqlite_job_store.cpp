@@ -73,8 +73,22 @@ std::string status_sql(Status s) {
 }
 
 // Creates the parent directories (0700) and the file (0600) before SQLite opens it, so the
-// store never exists with looser permissions, even for a moment.
+// store never exists with looser permissions, even for a moment. An existing file is only
+// stat()ed, never opened: closing any descriptor of a database file drops every POSIX lock
+// this process holds on it, including those of SQLite connections already open (notifyd has
+// two: the dispatcher's and the HTTP endpoint's), and other processes could then write under
+// them.
 void create_store_file(const std::string& path) {
+    struct stat existing {};
+    if (::stat(path.c_str(), &existing) == 0) {
+        if (!S_ISREG(existing.st_mode)) {
+            throw Error(Exit::io, "cannot open store " + path + ": not a regular file");
+        }
+        if (::access(path.c_str(), R_OK | W_OK) != 0) {
+            throw Error(Exit::io, "cannot open store " + path + ": " + std::strerror(errno));
+        }
+        return;
+    }
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) {
         // Create each missing component 0700 (mkdir -p would use the umask).
@@ -480,6 +494,33 @@ class SqliteJobStore final : public JobStore {
         tx.commit();
         result.id = id;
         return result;
+    }
+
+    bool record_event(std::int64_t id, const std::string& type, const std::string& detail,
+                      TimePoint at) override {
+        Transaction tx(m_db);
+        auto& q = m_db.prepare("SELECT 1 FROM notifications WHERE id = ?1");
+        q.bind(1, id);
+        if (!q.step()) {
+            return false;
+        }
+        q.reset();
+        add_event(id, type, at, detail);
+        tx.commit();
+        return true;
+    }
+
+    std::optional<std::int64_t> find_by_receipt(const std::string& provider,
+                                                const std::string& receipt) override {
+        auto& q = m_db.prepare("SELECT notification_id FROM attempts WHERE provider = ?1 AND "
+                               "detail = ?2 AND outcome = 'sent' ORDER BY id DESC LIMIT 1");
+        q.bind(1, provider).bind(2, receipt);
+        std::optional<std::int64_t> id;
+        if (q.step()) {
+            id = q.int64(0);
+        }
+        q.reset();
+        return id;
     }
 
     bool complete(const Completion& c) override {

@@ -228,7 +228,7 @@ TEST(ConfigShape, UnknownTopLevelKeySuggestsTheSection) {
                  "/cfg/config.yaml:3: unknown key \"stor\" at top level (did you mean \"store\"?)");
     EXPECT_EQ(e.hint(),
               "known sections: store, templates, daemon, providers, channels, delivery, alerts, "
-              "categories, audience");
+              "categories, audience, tracking");
 }
 
 TEST(ConfigShape, UnknownKeyInDaemonSuggestsTheKey) {
@@ -236,7 +236,7 @@ TEST(ConfigShape, UnknownKeyInDaemonSuggestsTheKey) {
     EXPECT_STREQ(e.what(), "/cfg/config.yaml:3: unknown key \"pol_interval\" in daemon (did you "
                            "mean \"poll_interval\"?)");
     EXPECT_EQ(e.hint(),
-              "known keys in daemon: listen, poll_interval, batch, lease, shutdown_grace");
+              "known keys in daemon: listen, token, poll_interval, batch, lease, shutdown_grace");
 }
 
 TEST(ConfigShape, UnknownKeyWithoutACloseMatchHasNoSuggestion) {
@@ -775,6 +775,7 @@ TEST(ConfigDescribe, DefaultsInStableOrder) {
                                               "store.busy_timeout",
                                               "templates.dir",
                                               "daemon.listen",
+                                              "daemon.token",
                                               "daemon.poll_interval",
                                               "daemon.batch",
                                               "daemon.lease",
@@ -805,9 +806,44 @@ TEST(ConfigDescribe, DefaultsInStableOrder) {
                                               "categories.security.quiet_hours",
                                               "categories.transactional.critical",
                                               "categories.transactional.quiet_hours",
-                                              "audience.default_region"}));
+                                              "audience.default_region",
+                                              "tracking.base_url",
+                                              "tracking.secret",
+                                              "tracking.allowed_hosts",
+                                              "tracking.opens"}));
     EXPECT_EQ(shown(lines, "channels.email")->value, "[file]");
     EXPECT_EQ(shown(lines, "daemon.batch")->value, "64");
+}
+
+TEST(ConfigTracking, ParsedAndShownWithTheSecretMasked) {
+    const Config config = parse("tracking:\n  base_url: https://n.example.com/\n"
+                                "  secret: 0123456789abcdef0123\n"
+                                "  allowed_hosts: [example.com, \"*.example.org\"]\n"
+                                "  opens: false\ndaemon:\n  token: tok-123\n");
+    EXPECT_TRUE(config.tracking.enabled());
+    EXPECT_EQ(config.tracking.base_url, "https://n.example.com");
+    EXPECT_EQ(config.tracking.allowed_hosts,
+              (std::vector<std::string>{"example.com", "*.example.org"}));
+    EXPECT_FALSE(config.tracking.opens);
+    const auto lines = describe(config);
+    EXPECT_EQ(shown(lines, "tracking.secret")->value, "********");
+    EXPECT_EQ(shown(lines, "daemon.token")->value, "********");
+    EXPECT_EQ(shown(lines, "tracking.allowed_hosts")->value, "[example.com, *.example.org]");
+}
+
+TEST(ConfigTracking, IncompleteOrWeakSettingsAreRefused) {
+    EXPECT_EQ(error_of("tracking:\n  base_url: https://n.example.com\n"),
+              "/cfg/config.yaml:1: tracking: give both base_url and secret, or neither");
+    EXPECT_EQ(error_of("tracking:\n  base_url: ftp://n.example.com\n  secret: "
+                       "0123456789abcdef\n  allowed_hosts: [a.example]\n"),
+              "/cfg/config.yaml:2: tracking.base_url: \"ftp://n.example.com\" is not an http:// "
+              "or https:// URL");
+    EXPECT_EQ(error_of("tracking:\n  base_url: https://n.example.com\n  secret: short\n"
+                       "  allowed_hosts: [a.example]\n"),
+              "/cfg/config.yaml:3: tracking.secret: too short; use at least 16 random bytes");
+    EXPECT_EQ(error_of("tracking:\n  base_url: https://n.example.com\n  secret: "
+                       "0123456789abcdef\n"),
+              "/cfg/config.yaml:1: tracking: allowed_hosts is empty, so no link could be tracked");
 }
 
 TEST(ConfigDescribe, ProvidersSortedWithOptionsAndListsInterleaved) {
@@ -839,6 +875,7 @@ channels:
         "store.busy_timeout=5s @default",
         "templates.dir=/h/.config/notify/templates @default",
         "daemon.listen=127.0.0.1:9464 @/cfg/config.yaml:2",
+        "daemon.token= @default",
         "daemon.poll_interval=5s @default",
         "daemon.batch=64 @default",
         "daemon.lease=5m @default",
@@ -875,6 +912,10 @@ channels:
         "categories.transactional.critical=false @default",
         "categories.transactional.quiet_hours=ignore @default",
         "audience.default_region= @default",
+        "tracking.base_url= @default",
+        "tracking.secret= @default",
+        "tracking.allowed_hosts=[] @default",
+        "tracking.opens=true @default",
     };
     EXPECT_EQ(rows, expected);
 }
