@@ -194,7 +194,7 @@ class ApnsProvider final : public Provider {
         if (!token) {
             return SendResult::failed(FailureKind::auth, "apns: " + token.error());
         }
-        HttpResponse response = http_perform(request(message, payload, *token));
+        HttpResponse response = m_http.perform(request(message, payload, *token));
         if (response.error.empty() && response.status == 403) {
             const std::string why = reason_of(response);
             if (why == "ExpiredProviderToken" || why == "InvalidProviderToken") {
@@ -202,7 +202,7 @@ class ApnsProvider final : public Provider {
                 if (!token) {
                     return SendResult::failed(FailureKind::auth, "apns: " + token.error());
                 }
-                response = http_perform(request(message, payload, *token));
+                response = m_http.perform(request(message, payload, *token));
             }
         }
         return classify(response);
@@ -328,6 +328,7 @@ class ApnsProvider final : public Provider {
     const schedule::Clock& m_clock;
     std::mutex m_token_mutex;
     CachedToken m_token;
+    HttpSession m_http; // one kept-alive HTTP/2 connection per sending thread
 };
 
 const schedule::Clock& system_clock() {

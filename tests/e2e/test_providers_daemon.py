@@ -286,6 +286,23 @@ class ProvidersThroughDaemonTest(NotifyTestCase):
         self.assertEqual(payload["build"], "42")
         self.assertEqual(receipt, got["apns_id"])  # the apns-id APNs answered with
 
+    def test_apns_pushes_of_one_pass_share_one_tls_connection(self):
+        apns = self.fake("apns_h2.py", "--team", APNS_TEAM, "--cert", KEYS.cert, "--key",
+                         KEYS.cert_key)
+        self.env.write_config(
+            f"providers:\n  ios:\n    type: apns\n    url: {apns.url('https')}\n"
+            f"    team_id: {APNS_TEAM}\n    key_id: KEY1234567\n"
+            f"    key_file: {KEYS.ec}\n    topic: com.example.app\n    ca_file: {KEYS.cert}\n"
+            "channels:\n  push: [ios]\ndelivery:\n  concurrency: 1\n")
+        ids = [self.env.send(channel="push", to=f"a1b2c3d4e5f6071{i}") for i in range(5)]
+        res = self.env.run("--once", binary=NOTIFYD_BIN)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        for nid in ids:
+            self.assert_sent(self.env.show(nid), "ios")
+        got = apns.requests(5)
+        self.assertEqual(len(got), 5)
+        self.assertEqual({r["connection"] for r in got}, {1})
+
     def test_apns_unregistered_token_is_dead_invalid_recipient(self):
         apns = self.fake("apns_h2.py", "--team", APNS_TEAM)
         self.apns_config(apns)
