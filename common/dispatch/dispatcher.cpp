@@ -177,7 +177,9 @@ void Dispatcher::fill_lanes(TimePoint now, PassReport& report) {
             ++lane.in_flight;
             std::int64_t id = claim.notification.id;
             m_running.emplace(id, claim);
-            m_pool->submit([this, claim, i, now] { send_one(claim, i, now); });
+            auto files =
+                std::make_shared<const std::vector<model::Attachment>>(m_store.attachments(id));
+            m_pool->submit([this, claim, i, now, files] { send_one(claim, i, now, *files); });
         }
     }
 }
@@ -420,18 +422,29 @@ providers::Provider* Dispatcher::provider(const std::string& name, std::string& 
 }
 
 // Runs on a pool thread: tries the route's providers in order, skipping paused ones.
-void Dispatcher::send_one(const store::Claim& claim, std::size_t lane, TimePoint started) {
+void Dispatcher::send_one(const store::Claim& claim, std::size_t lane, TimePoint started,
+                          const std::vector<model::Attachment>& files) {
     Finished f;
     f.claim = claim;
     f.lane = lane;
     f.started_at = started;
     const model::Notification& n = claim.notification;
     providers::Message message = providers::message_from(n);
+    message.attachments = files;
     const config::ChannelRoute* route = m_config.route(n.channel);
     const config::DeliveryPolicy& policy = m_config.delivery_for(n.channel);
     bool any_tried = false;
     std::optional<TimePoint> earliest_reopen;
-    if (route != nullptr) {
+    auto gone = std::find_if(files.begin(), files.end(),
+                             [](const model::Attachment& file) { return !file.bytes; });
+    if (gone != files.end()) {
+        // Only a sent row loses its bytes, and a sent row is never sent again: a bug or a
+        // store edited by hand. Sending without the file would be worse than not sending.
+        f.tries.push_back({"-", providers::SendResult::failed(providers::FailureKind::permanent,
+                                                              "attachment " + gone->filename +
+                                                                  " is no longer stored")});
+        any_tried = true;
+    } else if (route != nullptr) {
         for (const std::string& name : route->providers) {
             TimePoint now = m_clock.now();
             if (auto until = m_breaker.paused_until(name, now)) {

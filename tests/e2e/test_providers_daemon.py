@@ -5,6 +5,8 @@ the fake received; the failure tests check where classified failures land (dead,
 a due_at that honours Retry-After, dead with outcome invalid_recipient)."""
 
 import base64
+import email
+import email.policy
 import json
 import os
 import queue
@@ -186,6 +188,60 @@ class ProvidersThroughDaemonTest(NotifyTestCase):
         self.assertEqual(got["auth"], "alerts")
         self.assertEqual(got["rcpt_tos"], ["ops@example.com"])
         self.assertIn("Disk almost full", got["data"])
+
+    def attachment_files(self):
+        """Two files to attach: binary bytes, and a non-ASCII name. Returns [(path, bytes)]."""
+        files = [("q3 report.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 40),
+                 ("Grüße.txt", "Grüße aus Köln\n".encode())]
+        out = []
+        for name, data in files:
+            path = self.env.path(name)
+            with open(path, "wb") as f:
+                f.write(data)
+            out.append((path, data))
+        return out
+
+    def test_smtp_attachments_arrive_as_multipart_mixed(self):
+        smtp = self.fake("smtp_sink.py", "--mode", "plain")
+        self.configure(f"  mail:\n    type: smtp\n    url: smtp://127.0.0.1:{smtp.port}\n"
+                       "    starttls: off\n    from: Alerts <alerts@example.com>\n",
+                       "  email: [mail]\n")
+        files = self.attachment_files()
+        nid, shown = self.send_and_dispatch(
+            "--subject", "Q3", "--data", "html=<p>Disk almost full</p>",
+            *[a for path, _ in files for a in ("--attach", path)],
+            channel="email", to="ops@example.com")
+        self.assert_sent(shown, "mail")
+        self.assertEqual([a["stored"] for a in shown["attachments"]], [False, False])
+        msg = email.message_from_string(smtp.requests()[0]["data"], policy=email.policy.default)
+        self.assertEqual(msg.get_content_type(), "multipart/mixed")
+        parts = list(msg.iter_parts())
+        self.assertEqual(len(parts), 3)
+        self.assertEqual(parts[0].get_content_type(), "multipart/alternative")
+        self.assertEqual(parts[0].get_body(("plain",)).get_content().strip(), "Disk almost full")
+        got = [(p.get_filename(), p.get_content_type(), p.get_content_disposition(),
+                p.get_payload(decode=True)) for p in msg.iter_attachments()]
+        self.assertEqual(got, [
+            ("q3 report.pdf", "application/pdf", "attachment", files[0][1]),
+            ("Grüße.txt", "text/plain", "attachment", files[1][1]),
+        ])
+
+    def test_sendgrid_attachments(self):
+        sg = self.fake("sendgrid_api.py")
+        self.configure(f"  sg:\n    type: sendgrid\n    url: {sg.url()}/v3/mail/send\n"
+                       "    api_key: ${env:SENDGRID_API_KEY}\n    from: alerts@example.com\n",
+                       "  email: [sg]\n", {"SENDGRID_API_KEY": "SG.test-key"})
+        files = self.attachment_files()
+        nid, shown = self.send_and_dispatch(
+            "--subject", "Q3", *[a for path, _ in files for a in ("--attach", path)],
+            channel="email", to="ops@example.com")
+        self.assert_sent(shown, "sg")
+        body = sg.requests()[0]["body"]
+        self.assertEqual(
+            [(a["filename"], a["type"], a["disposition"], base64.b64decode(a["content"]))
+             for a in body["attachments"]],
+            [("q3 report.pdf", "application/pdf", "attachment", files[0][1]),
+             ("Grüße.txt", "text/plain", "attachment", files[1][1])])
 
     def test_sendgrid(self):
         sg = self.fake("sendgrid_api.py")
