@@ -8,7 +8,7 @@
 namespace notify::providers {
 
 std::optional<long long> badge_count(const nlohmann::json& value) {
-    if (value.is_number_unsigned()) {
+    if (value.is_number_integer() && value.get<long long>() >= 0) {
         return value.get<long long>();
     }
     if (value.is_string()) {
