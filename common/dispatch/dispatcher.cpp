@@ -241,10 +241,14 @@ std::vector<store::Claim> Dispatcher::digest(std::vector<store::Claim> claims, T
     std::map<std::tuple<std::string, std::string, std::string, std::string>,
              std::vector<store::Claim>>
         groups; // by user, channel, category, address
+    // A notification with attachments goes out on its own: a digest would drop its files.
+    auto has_files = [this](const model::Notification& n) {
+        return n.channel == "email" && !m_store.attachments(n.id).empty();
+    };
     for (auto& claim : claims) {
         const model::Notification& n = claim.notification;
         if (!n.user || audience::is_digest_event(n.event_id) ||
-            m_config.digest_for(n.category, n.channel) == nullptr) {
+            m_config.digest_for(n.category, n.channel) == nullptr || has_files(n)) {
             single.push_back(std::move(claim));
             continue;
         }
@@ -256,7 +260,7 @@ std::vector<store::Claim> Dispatcher::digest(std::vector<store::Claim> claims, T
                                                {user, channel, category, to});
         report.claimed += static_cast<int>(more.size());
         for (auto& claim : screen(std::move(more), now, report)) {
-            items.push_back(std::move(claim));
+            (has_files(claim.notification) ? single : items).push_back(std::move(claim));
         }
         const config::DigestConfig& digest = *m_config.digest_for(category, channel);
         for (auto& claim : merge_group(std::move(items), digest, now, report)) {

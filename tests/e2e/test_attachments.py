@@ -161,6 +161,27 @@ class AttachTest(NotifyTestCase):
         self.assertEqual(res.returncode, 65, res.stderr)
         self.assertIn("field \"attach\" must be an array of file paths", res.stderr)
 
+    def test_a_notification_with_files_is_never_merged_into_a_digest(self):
+        self.env.write_config("categories:\n  orders:\n    digest: {window: 1h, channels: "
+                              "[email]}\n")
+        self.env.ok("user", "add", "alice", "--email", "alice@example.com")
+        path = self.write("invoice.pdf", b"%PDF-invoice")
+        ids = []
+        for i, extra in enumerate([[], ["--attach", path], []]):
+            ids.append(int(self.env.ok("send", "--user", "alice", "--channel", "email",
+                                       "--category", "orders", "--subject", f"Order {i}",
+                                       "--body", "x", "--data", f"url=https://shop.example/{i}",
+                                       "--at", "2020-01-01T00:30:00Z", *extra)))
+        res = self.env.run("dispatch", "--once")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(self.env.status(ids[1]), "sent")
+        self.assertEqual([self.env.status(i) for i in (ids[0], ids[2])],
+                         ["suppressed", "suppressed"])  # merged into the digest
+        with_files = [d for d in self.env.delivered() if "attachments" in d]
+        self.assertEqual(len(self.env.delivered()), 2)
+        self.assertEqual(with_files[0]["subject"], "Order 1")
+        self.assertEqual(with_files[0]["attachments"][0]["filename"], "invoice.pdf")
+
     def test_exec_provider_gets_the_bytes_in_base64(self):
         script = self.write("provider.sh", b"#!/bin/sh\ncat > \"$0.in\"\n")
         os.chmod(script, 0o755)
