@@ -26,7 +26,7 @@ struct ImportOptions {
 const std::vector<std::string>& known_fields() {
     static const std::vector<std::string> k_fields = {
         "channel", "to",   "user", "category", "template", "locale",   "data", "subject",
-        "title",   "body", "at",   "in",       "event_id", "priority", "ttl",
+        "title",   "body", "at",   "in",       "event_id", "priority", "ttl",  "attach",
     };
     return k_fields;
 }
@@ -80,6 +80,15 @@ SendOptions options_of(const std::string& text) {
     if (o.at && o.in) {
         throw Error(Exit::data, "give \"at\" or \"in\", not both");
     }
+    if (auto it = line.find("attach"); it != line.end() && !it->is_null()) {
+        const bool paths = it->is_array() && std::all_of(it->begin(), it->end(), [](const auto& v) {
+                               return v.is_string();
+                           });
+        if (!paths) {
+            throw Error(Exit::data, "field \"attach\" must be an array of file paths");
+        }
+        o.attach = it->get<std::vector<std::string>>();
+    }
     if (auto it = line.find("data"); it != line.end() && !it->is_null()) {
         if (!it->is_object()) {
             throw Error(Exit::data, "field \"data\" must be a JSON object");
@@ -106,7 +115,8 @@ void add_import_command(CLI::App& app, Context& ctx) {
                   "rejects the whole file)");
     cmd->footer("Each line is a JSON object with send's fields: channel, to, user, category,\n"
                 "template, locale, data (object), subject, title, body, at, in, event_id,\n"
-                "priority, ttl. Example line:\n"
+                "priority, ttl, attach (array of file paths, relative to the current\n"
+                "directory). Example line:\n"
                 "  {\"user\": \"alice\", \"template\": \"order-shipped\", \"data\": "
                 "{\"order\": \"A-17\"}, \"event_id\": \"ship-A-17\"}");
     cmd->callback([&ctx, o] {

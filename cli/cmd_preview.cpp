@@ -18,6 +18,7 @@ void add_preview_command(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand(
         "preview", "Show exactly what the provider would be sent; enqueues nothing");
     add_send_options(*cmd, *options);
+    add_attach_option(*cmd, *options);
     cmd->footer("Example:\n  notify preview --channel email --to ops@example.com --subject Hi "
                 "--body 'Hello'");
     cmd->callback([&ctx, options] {
@@ -52,6 +53,7 @@ void add_preview_command(CLI::App& app, Context& ctx) {
                 m.body = row.body;
                 m.data_json = row.data_json;
                 m.expires_at = row.expires_at;
+                m.attachments = row.attachments;
                 // No id yet: tracked links show as the URLs they lead to.
                 observe::track_message(m, ctx.config().tracking);
                 std::string payload = provider->render(m);

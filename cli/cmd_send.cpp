@@ -14,12 +14,15 @@ void add_send_command(CLI::App& app, Context& ctx) {
     auto options = std::make_shared<SendOptions>();
     auto* cmd = app.add_subcommand("send", "Enqueue a notification; prints its id");
     add_send_options(*cmd, *options);
+    add_attach_option(*cmd, *options);
     cmd->footer("Examples:\n"
                 "  notify send --channel email --to ops@example.com --subject 'Disk' --body "
                 "'/ is 95% full'\n"
                 "  echo hi | notify send --channel sms --to +14155550123 --body - --in 10m\n"
                 "  notify send --channel email --to a@example.com --body x --event-id "
-                "nightly-$(date +%F)");
+                "nightly-$(date +%F)\n"
+                "  notify send --channel email --to cfo@example.com --subject 'Q3' --body "
+                "'Attached.' --attach q3.pdf --attach q3.csv");
     cmd->callback([&ctx, options] {
         ctx.action = [&ctx, options] {
             TimePoint now = ctx.clock().now();

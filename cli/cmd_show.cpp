@@ -51,6 +51,11 @@ void print_detail(std::ostream& out, const model::NotificationDetail& d) {
     if (n.data_json != "{}") {
         print_field(out, "data", n.data_json);
     }
+    for (const auto& a : d.attachments) {
+        print_field(out, "attachment",
+                    a.filename + " (" + a.content_type + ", " + std::to_string(a.size) + " bytes" +
+                        (a.stored ? "" : ", dropped after sending") + ")");
+    }
     out << "attempts_log:\n";
     for (const auto& a : d.attempts) {
         out << "  " << a.n << '\t' << schedule::format_rfc3339(a.started_at) << '\t' << a.provider

@@ -86,6 +86,14 @@ ordered_json detail_json(const model::NotificationDetail& d) {
     }
     j["attempts_log"] = std::move(attempts);
     j["events"] = std::move(events);
+    ordered_json files = ordered_json::array();
+    for (const auto& a : d.attachments) {
+        files.push_back({{"filename", a.filename},
+                         {"content_type", a.content_type},
+                         {"size", a.size},
+                         {"stored", a.stored}});
+    }
+    j["attachments"] = std::move(files);
     return j;
 }
 

@@ -1,6 +1,10 @@
 // Validation of send/preview options into store rows.
 #include "cli/send_options.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -59,6 +63,13 @@ void add_send_options(CLI::App& cmd, SendOptions& o) {
         ->type_name("DURATION");
 }
 
+void add_attach_option(CLI::App& cmd, SendOptions& o) {
+    cmd.add_option("--attach", o.attach,
+                   "Attach this file to the e-mail (repeatable); read now, kept in the store "
+                   "until sent")
+        ->type_name("FILE");
+}
+
 namespace {
 
 Millis duration_or_throw(const std::string& flag, const std::string& text) {
@@ -112,6 +123,70 @@ std::string build_data(const SendOptions& o) {
         data[pair.substr(0, eq)] = pair.substr(eq + 1);
     }
     return data.dump();
+}
+
+// "12582912 bytes (12.0 MiB)" for messages about sizes.
+std::string bytes_text(std::int64_t bytes) {
+    std::string text = std::to_string(bytes) + " bytes";
+    if (bytes >= 1024) {
+        const bool mib = bytes >= 1024 * 1024;
+        const double scaled = static_cast<double>(bytes) / (mib ? 1024.0 * 1024.0 : 1024.0);
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, " (%.1f %s)", scaled, mib ? "MiB" : "KiB");
+        text += buffer;
+    }
+    return text;
+}
+
+// Reads the --attach files, all or none; the total may not exceed `cap` bytes.
+std::vector<model::Attachment> read_attachments(const std::vector<std::string>& paths,
+                                                std::int64_t cap) {
+    const char* k_hint = "send a link instead, or raise delivery.attachment_max_bytes in the "
+                         "config (many mail servers refuse messages over 10 to 25 MB)";
+    if (cap == 0) {
+        throw Error(Exit::data,
+                    "--attach: attachments are turned off "
+                    "(delivery.attachment_max_bytes is 0)",
+                    k_hint);
+    }
+    std::vector<model::Attachment> files;
+    std::int64_t total = 0;
+    for (const auto& path : paths) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(path, ec)) {
+            throw Error(Exit::io, "--attach: " + path + " is a directory");
+        }
+        std::ifstream file(path, std::ios::binary);
+        if (!file) {
+            throw Error(Exit::io, "--attach: cannot read " + path + ": " + std::strerror(errno));
+        }
+        const auto size = std::filesystem::file_size(path, ec);
+        if (!ec && total + static_cast<std::int64_t>(size) > cap) {
+            throw Error(Exit::data,
+                        "--attach: " + path + " brings the attachments to " +
+                            bytes_text(total + static_cast<std::int64_t>(size)) +
+                            ", over the limit of " + bytes_text(cap),
+                        k_hint);
+        }
+        std::ostringstream buffer;
+        if (!(buffer << file.rdbuf()) && size > 0) {
+            throw Error(Exit::io, "--attach: cannot read " + path);
+        }
+        model::Attachment a;
+        a.bytes = std::move(buffer).str();
+        a.size = static_cast<std::int64_t>(a.bytes->size());
+        total += a.size;
+        if (total > cap) { // the file grew while it was read
+            throw Error(Exit::data,
+                        "--attach: " + path + " brings the attachments to " + bytes_text(total) +
+                            ", over the limit of " + bytes_text(cap),
+                        k_hint);
+        }
+        a.filename = std::filesystem::path(path).filename().string();
+        a.content_type = std::string(model::content_type_for(a.filename));
+        files.push_back(std::move(a));
+    }
+    return files;
 }
 
 std::string read_all(std::istream& in) {
@@ -283,6 +358,10 @@ SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now
     if (o.event_id && o.event_id->empty()) {
         throw Error(Exit::usage, "--event-id: empty key");
     }
+    if (!o.attach.empty() && o.channel && *o.channel != "email") {
+        throw Error(Exit::usage, "--attach applies to the email channel, not " + *o.channel,
+                    "send the file as a link in the body, or use --channel email");
+    }
 
     // Who: one address, or every address of a user from the directory.
     std::optional<model::UserProfile> profile;
@@ -329,6 +408,18 @@ SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now
     }
     const std::string locale = o.template_name ? locale_for(o, profile) : std::string{};
     const std::string data_json = build_data(o);
+    std::vector<model::Attachment> files;
+    if (!o.attach.empty()) {
+        if (std::none_of(targets.begin(), targets.end(),
+                         [](const audience::Target& t) { return t.channel == "email"; })) {
+            throw Error(Exit::usage,
+                        "--attach applies to the email channel: user \"" + o.user.value_or("") +
+                            "\" has no e-mail address",
+                        "give them one with 'notify user set " + o.user.value_or("USER") +
+                            " --email ADDRESS'");
+        }
+        files = read_attachments(o.attach, config.delivery_for("email").attachment_max_bytes);
+    }
 
     SendRequest request;
     request.event_id = o.event_id;
@@ -355,6 +446,9 @@ SendRequest build_send_request(const SendOptions& o, Context& ctx, TimePoint now
         }
         if (row.user && !row.suppressed) {
             delay_to_digest_slot(config, row);
+        }
+        if (row.channel == "email" && !row.suppressed) {
+            row.attachments = files;
         }
         request.rows.push_back(std::move(row));
     }

@@ -35,10 +35,15 @@ struct SendOptions {
     std::optional<std::string> event_id;
     std::string priority = "normal";
     std::optional<std::string> ttl;
+    std::vector<std::string> attach; // files for the e-mail rows (send, preview, import)
 };
 
-// Adds the options of SendOptions to `cmd`.
+// Adds the options of SendOptions to `cmd`, except --attach.
 void add_send_options(CLI::App& cmd, SendOptions& options);
+
+// Adds --attach FILE (repeatable): for send and preview, not for schedules (a schedule
+// would have to keep the file's bytes for every future slot).
+void add_attach_option(CLI::App& cmd, SendOptions& options);
 
 // The validated request: rows to insert plus the dedup key.
 struct SendRequest {
@@ -59,6 +64,10 @@ std::string recipient_hint(std::string_view channel, std::string_view to,
 // --locale) into subject/title/body/data and records the template name; throws
 // notify::Error{data} for an unknown or invalid template, missing template data, an SMS
 // over the segment limit or a push payload over 4096 bytes.
+// With --attach, reads every file into the e-mail rows (content type from the extension);
+// throws notify::Error: usage when the channel is not email or no recipient has an e-mail
+// address, io for a missing or unreadable file or a directory, data when the files together
+// exceed delivery.attachment_max_bytes of the email channel.
 SendRequest build_send_request(const SendOptions& options, Context& ctx, TimePoint now);
 
 } // namespace notify::cli

@@ -423,6 +423,9 @@ class Parser {
                     }
                     target.user_limit = *rate;
                 }
+            } else if (entry.key == "attachment_max_bytes") {
+                target.attachment_max_bytes =
+                    integer(entry, setting, dotted, 0, 1024LL * 1024 * 1024);
             } else if (entry.key == "user_limit_action") {
                 if (setting.value != "delay" && setting.value != "drop") {
                     fail(entry.key_mark,

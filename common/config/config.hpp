@@ -2,6 +2,7 @@
 // search rules of CONTRACT.md (flag, environment, XDG paths, /etc).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -62,8 +63,9 @@ struct DeliveryPolicy {
     int breaker_failures = 5;
     Millis breaker_base{30'000};
     Millis breaker_cap{3'600'000};
-    std::optional<policy::RateLimit> user_limit; // per (user, channel); nullopt: none
-    bool user_limit_drops = false;               // over the limit: suppressed, not delayed
+    std::optional<policy::RateLimit> user_limit;          // per (user, channel); nullopt: none
+    bool user_limit_drops = false;                        // over the limit: suppressed, not delayed
+    std::int64_t attachment_max_bytes = 10 * 1024 * 1024; // total per notification; 0: none
 };
 
 // Where alerts go (section `alerts`). Both routes may be set; neither means log only.

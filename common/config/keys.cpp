@@ -44,6 +44,9 @@ const std::vector<KeyInfo>& known_keys() {
          "at most N per DURATION to one user on a channel, e.g. 10/1h; empty = no limit"},
         {"delivery", "user_limit_action", "delay",
          "over user_limit: delay (send later) or drop (suppressed)"},
+        {"delivery", "attachment_max_bytes", "10485760",
+         "most bytes of files (send --attach) one e-mail may carry, in total; 0 refuses "
+         "attachments"},
         {"delivery", "channels", "", "per-channel overrides of the keys above"},
         {"alerts", "command", "", "program and arguments run with the alert as JSON on stdin"},
         {"alerts", "channel", "", "channel of the alert notification sent to `to`"},

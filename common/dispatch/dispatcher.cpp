@@ -178,7 +178,9 @@ void Dispatcher::fill_lanes(TimePoint now, PassReport& report) {
             ++lane.in_flight;
             std::int64_t id = claim.notification.id;
             m_running.emplace(id, claim);
-            m_pool->submit([this, claim, i, now] { send_one(claim, i, now); });
+            auto files =
+                std::make_shared<const std::vector<model::Attachment>>(m_store.attachments(id));
+            m_pool->submit([this, claim, i, now, files] { send_one(claim, i, now, *files); });
         }
     }
 }
@@ -240,10 +242,14 @@ std::vector<store::Claim> Dispatcher::digest(std::vector<store::Claim> claims, T
     std::map<std::tuple<std::string, std::string, std::string, std::string>,
              std::vector<store::Claim>>
         groups; // by user, channel, category, address
+    // A notification with attachments goes out on its own: a digest would drop its files.
+    auto has_files = [this](const model::Notification& n) {
+        return n.channel == "email" && !m_store.attachments(n.id).empty();
+    };
     for (auto& claim : claims) {
         const model::Notification& n = claim.notification;
         if (!n.user || audience::is_digest_event(n.event_id) ||
-            m_config.digest_for(n.category, n.channel) == nullptr) {
+            m_config.digest_for(n.category, n.channel) == nullptr || has_files(n)) {
             single.push_back(std::move(claim));
             continue;
         }
@@ -255,7 +261,7 @@ std::vector<store::Claim> Dispatcher::digest(std::vector<store::Claim> claims, T
                                                {user, channel, category, to});
         report.claimed += static_cast<int>(more.size());
         for (auto& claim : screen(std::move(more), now, report)) {
-            items.push_back(std::move(claim));
+            (has_files(claim.notification) ? single : items).push_back(std::move(claim));
         }
         const config::DigestConfig& digest = *m_config.digest_for(category, channel);
         for (auto& claim : merge_group(std::move(items), digest, now, report)) {
@@ -425,13 +431,15 @@ providers::Provider* Dispatcher::provider(const std::string& name, std::string& 
 }
 
 // Runs on a pool thread: tries the route's providers in order, skipping paused ones.
-void Dispatcher::send_one(const store::Claim& claim, std::size_t lane, TimePoint started) {
+void Dispatcher::send_one(const store::Claim& claim, std::size_t lane, TimePoint started,
+                          const std::vector<model::Attachment>& files) {
     Finished f;
     f.claim = claim;
     f.lane = lane;
     f.started_at = started;
     const model::Notification& n = claim.notification;
     providers::Message message = providers::message_from(n);
+    message.attachments = files;
     for (const std::string& url : observe::track_message(message, m_config.tracking)) {
         spdlog::warn("notification {}: link to {} not tracked: its host is not in "
                      "tracking.allowed_hosts",
@@ -441,7 +449,16 @@ void Dispatcher::send_one(const store::Claim& claim, std::size_t lane, TimePoint
     const config::DeliveryPolicy& policy = m_config.delivery_for(n.channel);
     bool any_tried = false;
     std::optional<TimePoint> earliest_reopen;
-    if (route != nullptr) {
+    auto gone = std::find_if(files.begin(), files.end(),
+                             [](const model::Attachment& file) { return !file.bytes; });
+    if (gone != files.end()) {
+        // Only a sent row loses its bytes, and a sent row is never sent again: a bug or a
+        // store edited by hand. Sending without the file would be worse than not sending.
+        f.tries.push_back({"-", providers::SendResult::failed(providers::FailureKind::permanent,
+                                                              "attachment " + gone->filename +
+                                                                  " is no longer stored")});
+        any_tried = true;
+    } else if (route != nullptr) {
         for (const std::string& name : route->providers) {
             TimePoint now = m_clock.now();
             if (auto until = m_breaker.paused_until(name, now)) {

@@ -107,7 +107,10 @@ class Dispatcher {
         std::vector<std::pair<std::string, std::string>> paused; // providers this send paused
     };
 
-    void send_one(const store::Claim& claim, std::size_t lane, TimePoint started);
+    // `files`: the row's attachments with their bytes, read from the store on the dispatch
+    // thread (the store is not used from pool threads).
+    void send_one(const store::Claim& claim, std::size_t lane, TimePoint started,
+                  const std::vector<model::Attachment>& files);
     providers::Provider* provider(const std::string& name, std::string& error);
     PassReport record_finished();
     // Counts a finished send (its tries, duration, delay, breaker changes) into `metrics`.

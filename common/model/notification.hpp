@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/model/attachment.hpp"
 #include "common/schedule/clock.hpp"
 
 namespace notify::model {
@@ -86,6 +87,7 @@ struct NotificationDetail {
     Notification notification;
     std::vector<Attempt> attempts;
     std::vector<Event> events;
+    std::vector<Attachment> attachments; // metadata only (bytes not loaded)
 };
 
 } // namespace notify::model

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "common/providers/badge_count.hpp"
 #include "common/providers/http_client.hpp"
 #include "common/providers/jwt_signer.hpp"
 #include "common/providers/remote_config.hpp"
@@ -120,16 +121,9 @@ bool plausible_device_token(const std::string& token) {
 
 // A badge count given as text ("3", from --data or a template) as the number APNs requires;
 // anything else unchanged.
-json as_integer(const json& value) {
-    if (value.is_string()) {
-        const std::string& text = value.get_ref<const std::string&>();
-        if (!text.empty() && text.size() < 10 &&
-            std::all_of(text.begin(), text.end(),
-                        [](unsigned char c) { return std::isdigit(c) != 0; })) {
-            return std::stoll(text);
-        }
-    }
-    return value;
+json as_badge(const json& value) {
+    auto count = badge_count(value);
+    return count ? json(*count) : value;
 }
 
 bool header_safe(const std::string& value) {
@@ -165,7 +159,7 @@ class ApnsProvider final : public Provider {
         if (data.is_object() && data.contains("aps") && data["aps"].is_object()) {
             // Template/data keys of the aps dictionary (badge, sound, category, ...) win.
             for (const auto& [key, value] : data["aps"].items()) {
-                aps[key] = key == "badge" ? as_integer(value) : value;
+                aps[key] = key == "badge" ? as_badge(value) : value;
             }
         }
         json payload = {{"aps", std::move(aps)}};
@@ -194,7 +188,7 @@ class ApnsProvider final : public Provider {
         if (!token) {
             return SendResult::failed(FailureKind::auth, "apns: " + token.error());
         }
-        HttpResponse response = http_perform(request(message, payload, *token));
+        HttpResponse response = m_http.perform(request(message, payload, *token));
         if (response.error.empty() && response.status == 403) {
             const std::string why = reason_of(response);
             if (why == "ExpiredProviderToken" || why == "InvalidProviderToken") {
@@ -202,7 +196,7 @@ class ApnsProvider final : public Provider {
                 if (!token) {
                     return SendResult::failed(FailureKind::auth, "apns: " + token.error());
                 }
-                response = http_perform(request(message, payload, *token));
+                response = m_http.perform(request(message, payload, *token));
             }
         }
         return classify(response);
@@ -328,6 +322,7 @@ class ApnsProvider final : public Provider {
     const schedule::Clock& m_clock;
     std::mutex m_token_mutex;
     CachedToken m_token;
+    HttpSession m_http; // one kept-alive HTTP/2 connection per sending thread
 };
 
 const schedule::Clock& system_clock() {

@@ -344,7 +344,9 @@ class ExecProvider final : public Provider {
     const std::string& name() const override { return m_name; }
 
     // The line written to the plugin's stdin, without its "\n".
-    std::string render(const Message& message) const override { return message_json(message); }
+    std::string render(const Message& message) const override {
+        return message_json(message, AttachmentBytes::base64);
+    }
 
     SendResult send(const Message& message) override {
         const std::string payload = render(message) + "\n";

@@ -10,6 +10,7 @@
 
 #include "common/config/paths.hpp"
 #include "common/error.hpp"
+#include "common/providers/badge_count.hpp"
 #include "common/providers/http_client.hpp"
 #include "common/providers/jwt_signer.hpp"
 #include "common/providers/remote_config.hpp"
@@ -135,26 +136,6 @@ class SettingsReader {
     RemoteConfig m_rc;
 };
 
-// The data key `badge` as a count: a non-negative integer or its decimal text.
-std::optional<long long> badge_of(const json& data) {
-    auto it = data.find("badge");
-    if (it == data.end()) {
-        return std::nullopt;
-    }
-    if (it->is_number_unsigned()) {
-        return it->get<long long>();
-    }
-    if (it->is_string()) {
-        const std::string& text = it->get_ref<const std::string&>();
-        if (!text.empty() && text.size() < 10 &&
-            std::all_of(text.begin(), text.end(),
-                        [](unsigned char c) { return std::isdigit(c) != 0; })) {
-            return std::stoll(text);
-        }
-    }
-    return std::nullopt;
-}
-
 // The parts of an FCM (google.rpc.Status) error body.
 struct FcmError {
     std::string code;    // details[].errorCode of the FcmError, else error.status
@@ -252,9 +233,11 @@ class FcmProvider final : public Provider {
                 aps = *it;
                 data.erase(it);
             }
-            if (auto badge = badge_of(data)) {
-                aps["badge"] = *badge;
-                android_notification["notification_count"] = *badge;
+            if (auto it = data.find("badge"); it != data.end()) {
+                if (auto badge = badge_count(*it)) {
+                    aps["badge"] = *badge;
+                    android_notification["notification_count"] = *badge;
+                }
             }
             if (auto it = data.find("sound"); it != data.end() && it->is_string()) {
                 aps["sound"] = *it;

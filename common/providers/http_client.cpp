@@ -43,14 +43,17 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 
 } // namespace
 
-HttpResponse http_perform(const HttpRequest& request) {
-    global_init();
+namespace {
+
+// True when libcurl cannot reuse an h2c prior-knowledge connection (before 8.0.0).
+bool h2c_reuse_broken() {
+    static const bool k_broken = curl_version_info(CURLVERSION_NOW)->version_num < 0x080000;
+    return k_broken;
+}
+
+// Sets every option of `request` on `curl` (fresh or reset), performs it and reads the result.
+HttpResponse perform_on(CURL* curl, const HttpRequest& request) {
     HttpResponse response;
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) {
-        response.error = "cannot create an HTTP handle";
-        return response;
-    }
     curl_slist* headers = nullptr;
     for (const auto& h : request.headers) {
         headers = curl_slist_append(headers, h.c_str());
@@ -78,6 +81,10 @@ HttpResponse http_perform(const HttpRequest& request) {
         bool tls = request.url.rfind("https://", 0) == 0;
         curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
                          tls ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+        if (!tls && h2c_reuse_broken()) {
+            curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+            curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+        }
     }
     if (!request.basic_auth.empty()) {
         curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
@@ -101,8 +108,57 @@ HttpResponse http_perform(const HttpRequest& request) {
         curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &version);
         response.http_version = version == CURL_HTTP_VERSION_2_0 ? 2 : 1;
     }
+    // The handle may be kept: nothing of this call may stay pointed to.
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
     curl_slist_free_all(headers);
+    return response;
+}
+
+} // namespace
+
+HttpResponse http_perform(const HttpRequest& request) {
+    global_init();
+    CURL* curl = curl_easy_init();
+    if (curl == nullptr) {
+        HttpResponse response;
+        response.error = "cannot create an HTTP handle";
+        return response;
+    }
+    HttpResponse response = perform_on(curl, request);
     curl_easy_cleanup(curl);
+    return response;
+}
+
+HttpSession::~HttpSession() {
+    for (void* handle : m_idle) {
+        curl_easy_cleanup(static_cast<CURL*>(handle));
+    }
+}
+
+HttpResponse HttpSession::perform(const HttpRequest& request) {
+    global_init();
+    CURL* curl = nullptr;
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_idle.empty()) {
+            curl = static_cast<CURL*>(m_idle.back());
+            m_idle.pop_back();
+        }
+    }
+    if (curl == nullptr) {
+        curl = curl_easy_init();
+        if (curl == nullptr) {
+            HttpResponse response;
+            response.error = "cannot create an HTTP handle";
+            return response;
+        }
+    } else {
+        curl_easy_reset(curl); // options only: live connections stay in the handle
+    }
+    HttpResponse response = perform_on(curl, request);
+    std::lock_guard lock(m_mutex);
+    m_idle.push_back(curl);
     return response;
 }
 

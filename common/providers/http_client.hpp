@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,9 +36,31 @@ struct HttpResponse {
     long http_version = 0;          // 1, 2 (CURL_HTTP_VERSION_*-independent: 1 = 1.x, 2 = 2)
 };
 
-// Performs `request`. Never throws for network problems: they are in `error`.
-// Thread-safe (one easy handle per call).
+// Performs `request` on a new connection. Never throws for network problems: they are in
+// `error`. Thread-safe (one easy handle per call).
 HttpResponse http_perform(const HttpRequest& request);
+
+// Kept-alive connections for a provider that sends many requests to one service (APNs wants
+// one long-lived HTTP/2 connection rather than a TLS handshake per push). Each perform()
+// borrows an idle handle, whose connection curl keeps open and reuses, or makes a new one:
+// callers on N threads at once hold at most N connections. Thread-safe.
+// On libcurl before 8.0.0, h2c with prior knowledge (http:// with http2, only used against
+// test servers) opens a new connection per request: reusing one fails with "Error in the
+// HTTP2 framing layer" (curl issue #10634, fixed in 8.0.0).
+class HttpSession {
+  public:
+    HttpSession() = default;
+    ~HttpSession();
+    HttpSession(const HttpSession&) = delete;
+    HttpSession& operator=(const HttpSession&) = delete;
+
+    // As http_perform(), on a kept-alive connection when one is idle.
+    HttpResponse perform(const HttpRequest& request);
+
+  private:
+    std::mutex m_mutex;
+    std::vector<void*> m_idle; // CURL* handles not in use
+};
 
 // Parses a Retry-After value (delta-seconds or an HTTP-date) relative to `now`.
 std::optional<Millis> parse_retry_after(const std::string& value, TimePoint now);

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/providers/mime_message.hpp"
+
 namespace notify::providers {
 
 namespace {
@@ -13,7 +15,7 @@ nlohmann::ordered_json optional_string(const std::optional<std::string>& v) {
 
 } // namespace
 
-std::string message_json(const Message& m) {
+std::string message_json(const Message& m, AttachmentBytes bytes) {
     nlohmann::ordered_json j;
     j["id"] = m.id;
     j["channel"] = m.channel;
@@ -30,6 +32,20 @@ std::string message_json(const Message& m) {
         j["data"] = nlohmann::ordered_json::object();
     }
     j["attempt"] = m.attempt;
+    if (!m.attachments.empty()) {
+        auto files = nlohmann::ordered_json::array();
+        for (const auto& file : m.attachments) {
+            nlohmann::ordered_json f;
+            f["filename"] = file.filename;
+            f["content_type"] = file.content_type;
+            f["size"] = file.size;
+            if (bytes == AttachmentBytes::base64) {
+                f["content"] = base64_encode(file.bytes.value_or(std::string()));
+            }
+            files.push_back(std::move(f));
+        }
+        j["attachments"] = std::move(files);
+    }
     return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 

@@ -377,11 +377,41 @@ std::string quoted_printable(std::string_view text) {
     return out;
 }
 
+std::string base64_encode(std::string_view bytes) {
+    return base64(bytes);
+}
+
 std::string base64_lines(std::string_view bytes) {
     std::string encoded = base64(bytes);
     std::string out;
     for (std::size_t i = 0; i < encoded.size(); i += k_qp_line_limit) {
         out += (i == 0 ? "" : "\r\n") + encoded.substr(i, k_qp_line_limit);
+    }
+    return out;
+}
+
+std::string mime_parameter(std::string_view name, std::string_view value) {
+    const bool plain = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u >= 0x20 && u < 0x7f && c != '"' && c != '\\';
+    });
+    if (plain) {
+        return std::string(name) + "=\"" + std::string(value) + "\"";
+    }
+    // RFC 2231 section 4: attribute-char is ASCII printable except specials, space, * ' %.
+    static constexpr const char* k_hex = "0123456789ABCDEF";
+    std::string out = std::string(name) + "*=UTF-8''";
+    for (char c : value) {
+        auto u = static_cast<unsigned char>(c);
+        const bool keep = std::isalnum(u) != 0 ||
+                          std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos;
+        if (keep) {
+            out += c;
+        } else {
+            out += '%';
+            out += k_hex[u >> 4];
+            out += k_hex[u & 15];
+        }
     }
     return out;
 }
@@ -405,13 +435,33 @@ std::string build_mime_message(const MailContent& c) {
                "Content-Transfer-Encoding: " +
                body.encoding + "\r\n\r\n" + body.text;
     };
+    std::string body;
     if (!c.html) {
-        return out + part("text/plain", c.text);
+        body = part("text/plain", c.text);
+    } else {
+        body = "Content-Type: multipart/alternative; boundary=\"" + c.boundary + "\"\r\n\r\n";
+        body += "--" + c.boundary + "\r\n" + part("text/plain", c.text);
+        body += "--" + c.boundary + "\r\n" + part("text/html", *c.html);
+        body += "--" + c.boundary + "--\r\n";
     }
-    out += "Content-Type: multipart/alternative; boundary=\"" + c.boundary + "\"\r\n\r\n";
-    out += "--" + c.boundary + "\r\n" + part("text/plain", c.text);
-    out += "--" + c.boundary + "\r\n" + part("text/html", *c.html);
-    out += "--" + c.boundary + "--\r\n";
+    if (c.attachments.empty()) {
+        return out + body;
+    }
+    // "--=_mixed<b>" never starts a line of the inner parts, nor "--<b>" one of the outer.
+    const std::string mixed = "=_mixed" + c.boundary;
+    out += "Content-Type: multipart/mixed; boundary=\"" + mixed + "\"\r\n\r\n";
+    out += "--" + mixed + "\r\n" + body;
+    for (const auto& file : c.attachments) {
+        out += "--" + mixed + "\r\n";
+        out += "Content-Type: " + file.content_type + ";\r\n " +
+               mime_parameter("name", file.filename) + "\r\n";
+        out += "Content-Transfer-Encoding: base64\r\n";
+        out += "Content-Disposition: attachment;\r\n " + mime_parameter("filename", file.filename) +
+               "\r\n\r\n";
+        const std::string encoded = base64_lines(file.bytes.value_or(std::string()));
+        out += encoded + (encoded.empty() ? "" : "\r\n");
+    }
+    out += "--" + mixed + "--\r\n";
     return out;
 }
 

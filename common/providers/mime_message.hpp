@@ -1,5 +1,6 @@
 // Building RFC 5322 / MIME e-mail messages: mailboxes, RFC 2047 encoded headers, dates,
-// quoted-printable and base64 bodies, multipart/alternative for text plus HTML.
+// quoted-printable and base64 bodies, multipart/alternative for text plus HTML, and
+// multipart/mixed with attachments (RFC 2231 file names).
 #pragma once
 
 #include <cstddef>
@@ -7,7 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/model/attachment.hpp"
 #include "common/schedule/clock.hpp"
 
 namespace notify::providers {
@@ -44,6 +47,9 @@ std::string format_rfc5322_date(TimePoint at);
 // are soft-broken at 76 characters, trailing spaces/tabs and "=" and non-ASCII are escaped.
 std::string quoted_printable(std::string_view text);
 
+// Base64 (RFC 4648, padded) of `bytes` on one line.
+std::string base64_encode(std::string_view bytes);
+
 // Base64 of `bytes` in lines of 76 characters separated by CRLF (no final CRLF).
 std::string base64_lines(std::string_view bytes);
 
@@ -58,13 +64,20 @@ struct MailContent {
     std::string message_id;          // without angle brackets: "local@domain"
     TimePoint date;
     std::string boundary; // for multipart bodies; must not occur in the encoded parts
+    std::vector<model::Attachment> attachments; // each with its bytes
 };
+
+// The MIME parameter `name` for `value`: name="value" for printable ASCII without quotes or
+// backslashes, else the RFC 2231 form name*=UTF-8''percent-encoded.
+std::string mime_parameter(std::string_view name, std::string_view value);
 
 // The complete message: Date, Message-ID, From, To, Reply-To, Subject, MIME-Version,
 // Auto-Submitted and the body (text/plain, or multipart/alternative with text/plain then
-// text/html). Every line ends with CRLF and is at most 998 characters; bodies are
-// quoted-printable, or base64 when most bytes are non-ASCII. Dot-stuffing is left to the
-// SMTP client.
+// text/html). With attachments, the body is the first part of a multipart/mixed (boundary
+// "=_mixed" + boundary) and each attachment follows as a base64 part with
+// Content-Disposition: attachment and its file name. Every line ends with CRLF and is at
+// most 998 characters; bodies are quoted-printable, or base64 when most bytes are non-ASCII.
+// Dot-stuffing is left to the SMTP client.
 std::string build_mime_message(const MailContent& content);
 
 // A message id "notify-<id>-<attempt>.<token>@<domain>" (without angle brackets).

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/model/notification.hpp"
 #include "common/schedule/clock.hpp"
@@ -26,9 +27,11 @@ struct Message {
     std::string data_json = "{}";
     int attempt = 0; // 1-based; 0 in previews
     std::optional<TimePoint> expires_at;
+    // Files to send with an e-mail, bytes loaded (the dispatcher reads them from the store).
+    std::vector<model::Attachment> attachments;
 };
 
-// Builds a Message from a stored notification.
+// Builds a Message from a stored notification (without its attachments).
 Message message_from(const model::Notification& n);
 
 // The text of an SMS: the title (else the subject) and the body, on separate lines.

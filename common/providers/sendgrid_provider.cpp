@@ -231,6 +231,16 @@ class SendgridProvider final : public Provider {
             out["reply_to"] = address_json(*m_s.reply_to);
         }
         out["content"] = content;
+        if (!message.attachments.empty()) {
+            json files = json::array();
+            for (const auto& file : message.attachments) {
+                files.push_back({{"content", base64_encode(file.bytes.value_or(std::string()))},
+                                 {"filename", file.filename},
+                                 {"type", file.content_type},
+                                 {"disposition", "attachment"}});
+            }
+            out["attachments"] = std::move(files);
+        }
         return out.dump(-1, ' ', false, json::error_handler_t::replace);
     }
 

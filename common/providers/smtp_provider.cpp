@@ -287,6 +287,7 @@ class SmtpProvider final : public Provider {
         c.message_id = id;
         c.date = schedule::SystemClock().now();
         c.boundary = "=_notify_" + random_hex(12);
+        c.attachments = message.attachments;
         return build_mime_message(c);
     }
 

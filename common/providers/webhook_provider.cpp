@@ -221,7 +221,9 @@ class WebhookProvider final : public Provider {
     const std::string& name() const override { return m_name; }
 
     // The request body: the message JSON.
-    std::string render(const Message& message) const override { return message_json(message); }
+    std::string render(const Message& message) const override {
+        return message_json(message, AttachmentBytes::base64);
+    }
 
     SendResult send(const Message& message) override {
         const std::string& endpoint = m_settings.url.empty() ? message.to : m_settings.url;

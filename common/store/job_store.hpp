@@ -35,6 +35,8 @@ struct NewNotification {
     std::optional<std::string> suppressed;
     // Appended to the detail of the `created` event (e.g. why due_at was moved).
     std::optional<std::string> note;
+    // Files sent with it (e-mail), bytes included; kept until the row is sent.
+    std::vector<model::Attachment> attachments;
 };
 
 struct EnqueueRequest {
@@ -215,8 +217,13 @@ class JobStore {
     // Rows matching `filter`, oldest id first.
     virtual std::vector<model::Notification> list(const ListFilter& filter, TimePoint now) = 0;
 
-    // One row with its attempts and events; nullopt if `id` does not exist.
+    // One row with its attempts, events and attachments (without bytes); nullopt if `id` does
+    // not exist.
     virtual std::optional<model::NotificationDetail> find(std::int64_t id, TimePoint now) = 0;
+
+    // The attachments of `id` with their bytes (nullopt for those dropped after sending), in
+    // the order given at enqueue; empty when it has none.
+    virtual std::vector<model::Attachment> attachments(std::int64_t id) = 0;
 
     // Applies `verb` to every id, or to none: if any id is missing or refused, nothing changes
     // and the result lists why.
@@ -256,8 +263,9 @@ class JobStore {
     // complete(). If any item is no longer its owner's attempt, writes nothing and lists them.
     virtual DigestResult merge_digest(const DigestMerge& merge) = 0;
 
-    // Records an attempt's result. Returns false (and writes nothing) if the row is no longer
-    // this owner's attempt (rescued, cancelled meanwhile...).
+    // Records an attempt's result; a sent row's attachment bytes are dropped. Returns false
+    // (and writes nothing) if the row is no longer this owner's attempt (rescued, cancelled
+    // meanwhile...).
     virtual bool complete(const Completion& completion) = 0;
 
     // Records several attempts in one transaction (one fsync). Returns, per completion, what

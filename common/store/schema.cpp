@@ -136,7 +136,20 @@ CREATE TABLE preferences (
 CREATE INDEX events_at ON events (at);
 CREATE INDEX attempts_finished ON attempts (finished_at);
 )sql",
-        // 6: delivery reports (status callbacks) find a notification by its provider receipt.
+        // 6: e-mail attachments, read at enqueue; `content` is set to NULL once the
+        // notification is sent (name, type and size stay).
+        R"sql(
+CREATE TABLE attachments (
+    id              INTEGER PRIMARY KEY,
+    notification_id INTEGER NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+    filename        TEXT    NOT NULL,
+    content_type    TEXT    NOT NULL,
+    size            INTEGER NOT NULL,
+    content         BLOB
+) STRICT;
+CREATE INDEX attachments_notification ON attachments (notification_id, id);
+)sql",
+        // 7: delivery reports (status callbacks) find a notification by its provider receipt.
         R"sql(
 CREATE INDEX attempts_receipt ON attempts (provider, detail) WHERE outcome = 'sent';
 )sql",

@@ -126,6 +126,21 @@ double Statement::real(int column) const {
     return sqlite3_column_double(m_stmt, column);
 }
 
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+    sqlite3_bind_blob64(m_stmt, index, bytes.data(), static_cast<sqlite3_uint64>(bytes.size()),
+                        SQLITE_TRANSIENT);
+    return *this;
+}
+
+std::string Statement::blob(int column) const {
+    const void* p = sqlite3_column_blob(m_stmt, column);
+    if (p == nullptr) {
+        return {};
+    }
+    return std::string(static_cast<const char*>(p),
+                       static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, column)));
+}
+
 Statement& Statement::bind_null(int index) {
     sqlite3_bind_null(m_stmt, index);
     return *this;

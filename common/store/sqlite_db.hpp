@@ -70,6 +70,8 @@ class Statement {
     }
     Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
     Statement& bind_null(int index);
+    // Binds `bytes` as a BLOB (a string_view binds TEXT).
+    Statement& bind_blob(int index, std::string_view bytes);
     Statement& bind_real(int index, double value);
     template <class T>
     Statement& bind(int index, const std::optional<T>& value) {
@@ -89,6 +91,8 @@ class Statement {
     std::int64_t int64(int column) const;
     double real(int column) const;
     std::string text(int column) const;
+    // A BLOB (or TEXT) column's bytes.
+    std::string blob(int column) const;
     std::optional<std::string> optional_text(int column) const;
     std::optional<std::int64_t> optional_int64(int column) const;
 

@@ -236,7 +236,37 @@ class SqliteJobStore final : public JobStore {
         while (e.step()) {
             detail.events.push_back({e.text(0), from_unix_ms(e.int64(1)), e.text(2)});
         }
+        auto& f = m_db.prepare("SELECT filename, content_type, size, content IS NOT NULL FROM "
+                               "attachments WHERE notification_id = ?1 ORDER BY id");
+        f.bind(1, id);
+        while (f.step()) {
+            model::Attachment file;
+            file.filename = f.text(0);
+            file.content_type = f.text(1);
+            file.size = f.int64(2);
+            file.stored = f.int64(3) != 0;
+            detail.attachments.push_back(std::move(file));
+        }
         return detail;
+    }
+
+    std::vector<model::Attachment> attachments(std::int64_t id) override {
+        auto& f = m_db.prepare("SELECT filename, content_type, size, content FROM attachments "
+                               "WHERE notification_id = ?1 ORDER BY id");
+        f.bind(1, id);
+        std::vector<model::Attachment> files;
+        while (f.step()) {
+            model::Attachment file;
+            file.filename = f.text(0);
+            file.content_type = f.text(1);
+            file.size = f.int64(2);
+            file.stored = !f.is_null(3);
+            if (file.stored) {
+                file.bytes = f.blob(3);
+            }
+            files.push_back(std::move(file));
+        }
+        return files;
     }
 
     VerbResult apply(Verb verb, const std::vector<std::int64_t>& ids, TimePoint now) override {
@@ -682,6 +712,7 @@ class SqliteJobStore final : public JobStore {
         switch (c.outcome) {
         case Outcome::sent:
             add_event(c.id, "sent", c.finished_at, c.provider + ": " + c.detail);
+            drop_attachment_bytes(c.id);
             break;
         case Outcome::retry:
             add_event(c.id, "failed", c.finished_at,
@@ -1197,6 +1228,13 @@ class SqliteJobStore final : public JobStore {
         insert.step();
         std::int64_t id = insert.int64(0);
         insert.run();
+        for (const model::Attachment& file : row.attachments) {
+            auto& a = m_db.prepare("INSERT INTO attachments (notification_id, filename, "
+                                   "content_type, size, content) VALUES (?1, ?2, ?3, ?4, ?5)");
+            a.bind(1, id).bind(2, file.filename).bind(3, file.content_type).bind(4, file.size);
+            a.bind_blob(5, file.bytes.value_or(std::string()));
+            a.run();
+        }
         if (row.suppressed) {
             add_event(id, "suppressed", now, *row.suppressed);
         } else {
@@ -1204,6 +1242,14 @@ class SqliteJobStore final : public JobStore {
                       row.note ? created_detail + " (" + *row.note + ")" : created_detail);
         }
         return id;
+    }
+
+    // A sent notification's attachments keep their name, type and size, not their bytes.
+    void drop_attachment_bytes(std::int64_t id) {
+        auto& d = m_db.prepare("UPDATE attachments SET content = NULL WHERE notification_id = ?1 "
+                               "AND content IS NOT NULL");
+        d.bind(1, id);
+        d.run();
     }
 
     void add_event(std::int64_t id, const std::string& type, TimePoint at,

@@ -5,6 +5,8 @@ the fake received; the failure tests check where classified failures land (dead,
 a due_at that honours Retry-After, dead with outcome invalid_recipient)."""
 
 import base64
+import email
+import email.policy
 import json
 import os
 import queue
@@ -187,6 +189,60 @@ class ProvidersThroughDaemonTest(NotifyTestCase):
         self.assertEqual(got["rcpt_tos"], ["ops@example.com"])
         self.assertIn("Disk almost full", got["data"])
 
+    def attachment_files(self):
+        """Two files to attach: binary bytes, and a non-ASCII name. Returns [(path, bytes)]."""
+        files = [("q3 report.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 40),
+                 ("Grüße.txt", "Grüße aus Köln\n".encode())]
+        out = []
+        for name, data in files:
+            path = self.env.path(name)
+            with open(path, "wb") as f:
+                f.write(data)
+            out.append((path, data))
+        return out
+
+    def test_smtp_attachments_arrive_as_multipart_mixed(self):
+        smtp = self.fake("smtp_sink.py", "--mode", "plain")
+        self.configure(f"  mail:\n    type: smtp\n    url: smtp://127.0.0.1:{smtp.port}\n"
+                       "    starttls: off\n    from: Alerts <alerts@example.com>\n",
+                       "  email: [mail]\n")
+        files = self.attachment_files()
+        nid, shown = self.send_and_dispatch(
+            "--subject", "Q3", "--data", "html=<p>Disk almost full</p>",
+            *[a for path, _ in files for a in ("--attach", path)],
+            channel="email", to="ops@example.com")
+        self.assert_sent(shown, "mail")
+        self.assertEqual([a["stored"] for a in shown["attachments"]], [False, False])
+        msg = email.message_from_string(smtp.requests()[0]["data"], policy=email.policy.default)
+        self.assertEqual(msg.get_content_type(), "multipart/mixed")
+        parts = list(msg.iter_parts())
+        self.assertEqual(len(parts), 3)
+        self.assertEqual(parts[0].get_content_type(), "multipart/alternative")
+        self.assertEqual(parts[0].get_body(("plain",)).get_content().strip(), "Disk almost full")
+        got = [(p.get_filename(), p.get_content_type(), p.get_content_disposition(),
+                p.get_payload(decode=True)) for p in msg.iter_attachments()]
+        self.assertEqual(got, [
+            ("q3 report.pdf", "application/pdf", "attachment", files[0][1]),
+            ("Grüße.txt", "text/plain", "attachment", files[1][1]),
+        ])
+
+    def test_sendgrid_attachments(self):
+        sg = self.fake("sendgrid_api.py")
+        self.configure(f"  sg:\n    type: sendgrid\n    url: {sg.url()}/v3/mail/send\n"
+                       "    api_key: ${env:SENDGRID_API_KEY}\n    from: alerts@example.com\n",
+                       "  email: [sg]\n", {"SENDGRID_API_KEY": "SG.test-key"})
+        files = self.attachment_files()
+        nid, shown = self.send_and_dispatch(
+            "--subject", "Q3", *[a for path, _ in files for a in ("--attach", path)],
+            channel="email", to="ops@example.com")
+        self.assert_sent(shown, "sg")
+        body = sg.requests()[0]["body"]
+        self.assertEqual(
+            [(a["filename"], a["type"], a["disposition"], base64.b64decode(a["content"]))
+             for a in body["attachments"]],
+            [("q3 report.pdf", "application/pdf", "attachment", files[0][1]),
+             ("Grüße.txt", "text/plain", "attachment", files[1][1])])
+
     def test_sendgrid(self):
         sg = self.fake("sendgrid_api.py")
         self.configure(f"  sg:\n    type: sendgrid\n    url: {sg.url()}/v3/mail/send\n"
@@ -285,6 +341,23 @@ class ProvidersThroughDaemonTest(NotifyTestCase):
         self.assertEqual(payload["aps"]["alert"], {"title": "Disk", "body": "Disk almost full"})
         self.assertEqual(payload["build"], "42")
         self.assertEqual(receipt, got["apns_id"])  # the apns-id APNs answered with
+
+    def test_apns_pushes_of_one_pass_share_one_tls_connection(self):
+        apns = self.fake("apns_h2.py", "--team", APNS_TEAM, "--cert", KEYS.cert, "--key",
+                         KEYS.cert_key)
+        self.env.write_config(
+            f"providers:\n  ios:\n    type: apns\n    url: {apns.url('https')}\n"
+            f"    team_id: {APNS_TEAM}\n    key_id: KEY1234567\n"
+            f"    key_file: {KEYS.ec}\n    topic: com.example.app\n    ca_file: {KEYS.cert}\n"
+            "channels:\n  push: [ios]\ndelivery:\n  concurrency: 1\n")
+        ids = [self.env.send(channel="push", to=f"a1b2c3d4e5f6071{i}") for i in range(5)]
+        res = self.env.run("--once", binary=NOTIFYD_BIN)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        for nid in ids:
+            self.assert_sent(self.env.show(nid), "ios")
+        got = apns.requests(5)
+        self.assertEqual(len(got), 5)
+        self.assertEqual({r["connection"] for r in got}, {1})
 
     def test_apns_unregistered_token_is_dead_invalid_recipient(self):
         apns = self.fake("apns_h2.py", "--team", APNS_TEAM)

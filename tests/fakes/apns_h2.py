@@ -12,6 +12,8 @@ an apns-id. A JWT whose iat is older than --max-token-age seconds gets 403
 ExpiredProviderToken; one whose iss is not --team (when given), whose alg is not ES256 or
 that lacks kid gets 403 InvalidProviderToken; none at all 403 MissingProviderToken.
 The JWT signature is not checked here (no crypto in the stdlib): the tests verify it.
+Each logged request carries "connection", the serial number (1, 2, ...) of the TCP connection
+it came on, so tests can prove that a client reuses one connection.
 """
 import argparse
 import asyncio
@@ -28,7 +30,7 @@ import h2.events
 LOGGED_HEADERS = ("apns-topic", "apns-push-type", "apns-priority", "apns-expiration",
                   "apns-collapse-id", "apns-id", "content-type")
 MAX_PAYLOAD = 4096
-STATE = {"stale_jwt": None}
+STATE = {"stale_jwt": None, "connections": 0}
 
 
 def b64url_json(part):
@@ -90,9 +92,12 @@ class Proto(asyncio.Protocol):
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
         self.streams = {}
         self.transport = None
+        self.serial = 0
 
     def connection_made(self, transport):
         self.transport = transport
+        STATE["connections"] += 1
+        self.serial = STATE["connections"]
         self.conn.initiate_connection()
         transport.write(self.conn.data_to_send())
 
@@ -134,7 +139,7 @@ class Proto(asyncio.Protocol):
             "headers": {k: h[k] for k in LOGGED_HEADERS if k in h},
             "auth_scheme": auth.split(" ", 1)[0] if auth else None,
             "jwt": auth.split(" ", 1)[1] if " " in auth else None,
-            "body": body}), flush=True)
+            "body": body, "connection": self.serial}), flush=True)
         if delay:
             asyncio.get_running_loop().call_later(delay, self.respond, sid, status, reason, extra,
                                                   apns_id)

@@ -20,6 +20,8 @@ The local part of the first recipient picks other answers:
 """
 
 import argparse
+import base64
+import binascii
 import json
 import ssl
 import time
@@ -90,6 +92,28 @@ def validate(body):
                 errors.append(error("If present, text/plain content must be first, followed "
                                     "by any other content.", "content.0.type",
                                     "message.content.type"))
+    attachments = body.get("attachments", [])
+    if not isinstance(attachments, list):
+        attachments = [None]
+    for k, a in enumerate(attachments):
+        content = a.get("content") if isinstance(a, dict) else None
+        if not isinstance(content, str) or not content:
+            errors.append(error("The attachment content is required.",
+                                "attachments.%d.content" % k, "message.attachments.content"))
+        else:
+            try:
+                base64.b64decode(content, validate=True)
+            except (binascii.Error, ValueError):
+                errors.append(error("The attachment content must be base64 encoded.",
+                                    "attachments.%d.content" % k,
+                                    "message.attachments.content"))
+        if not isinstance(a, dict) or not a.get("filename"):
+            errors.append(error("The attachment filename parameter is required.",
+                                "attachments.%d.filename" % k, "message.attachments.filename"))
+        elif a.get("disposition") not in (None, "inline", "attachment"):
+            errors.append(error("The disposition of your attachment can be either \"inline\" "
+                                "or \"attachment\".", "attachments.%d.disposition" % k,
+                                "message.attachments.disposition"))
     args = [p.get("custom_args") for p in pers if isinstance(p, dict)] + [body.get("custom_args")]
     for custom in args:
         if isinstance(custom, dict) and any(not isinstance(v, str) for v in custom.values()):

@@ -799,6 +799,7 @@ TEST(ConfigDescribe, DefaultsInStableOrder) {
                                               "delivery.breaker_cap",
                                               "delivery.user_limit",
                                               "delivery.user_limit_action",
+                                              "delivery.attachment_max_bytes",
                                               "alerts.min_interval",
                                               "categories.marketing.critical",
                                               "categories.marketing.quiet_hours",
@@ -844,6 +845,19 @@ TEST(ConfigTracking, IncompleteOrWeakSettingsAreRefused) {
     EXPECT_EQ(error_of("tracking:\n  base_url: https://n.example.com\n  secret: "
                        "0123456789abcdef\n"),
               "/cfg/config.yaml:1: tracking: allowed_hosts is empty, so no link could be tracked");
+}
+
+TEST(ConfigDelivery, AttachmentMaxBytesIsBytesPerChannel) {
+    const Config config = parse(R"(delivery:
+  attachment_max_bytes: 1000
+  channels:
+    email:
+      attachment_max_bytes: 0
+)");
+    EXPECT_EQ(config.delivery.attachment_max_bytes, 1000);
+    EXPECT_EQ(config.delivery_for("email").attachment_max_bytes, 0);
+    EXPECT_EQ(config.delivery_for("sms").attachment_max_bytes, 1000);
+    EXPECT_EQ(Config{}.delivery.attachment_max_bytes, 10 * 1024 * 1024);
 }
 
 TEST(ConfigDescribe, ProvidersSortedWithOptionsAndListsInterleaved) {
@@ -904,6 +918,7 @@ channels:
         "delivery.breaker_cap=1h @default",
         "delivery.user_limit= @default",
         "delivery.user_limit_action=delay @default",
+        "delivery.attachment_max_bytes=10485760 @default",
         "alerts.min_interval=5m @default",
         "categories.marketing.critical=false @default",
         "categories.marketing.quiet_hours=delay @default",

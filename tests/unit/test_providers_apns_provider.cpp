@@ -2,6 +2,7 @@
 // loopback, h2c and TLS), with keys made by the openssl CLI.
 #include <atomic>
 #include <cstdlib>
+#include <set>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -411,6 +412,40 @@ TEST_F(ApnsProviderTest, TlsWithCaFileAndRefusedWithout) {
     EXPECT_EQ(refused.kind, FailureKind::auth); // a certificate problem needs an operator
     EXPECT_THAT(refused.detail, StartsWith("apns: https://127.0.0.1:"));
     EXPECT_EQ(apns.requests(1).size(), 1u);
+}
+
+TEST_F(ApnsProviderTest, ManyPushesShareOneTlsConnection) {
+    const std::string cert = m_dir.file("cert.pem");
+    const std::string key = m_dir.file("key.pem");
+    openssl(
+        "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost"
+        " -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
+        key + "' -out '" + cert + "'");
+    test::FakeServer apns("apns_h2.py", {"--cert", cert, "--key", key});
+    auto p = provider(apns.url("https"), "    ca_file: " + cert + "\n");
+    for (int i = 0; i < 5; ++i) {
+        SendResult r = p->send(message("device" + std::to_string(i)));
+        ASSERT_TRUE(r.ok) << r.detail;
+    }
+    auto log = apns.requests(5);
+    ASSERT_EQ(log.size(), 5u);
+    std::set<int> connections;
+    for (const auto& line : log) {
+        connections.insert(json::parse(line)["connection"].get<int>());
+    }
+    EXPECT_EQ(connections.size(), 1u);
+}
+
+// libcurl before 8.0.0 failed every h2c push after the first with "Error in the HTTP2 framing
+// layer" when it reused the connection (curl issue #10634).
+TEST_F(ApnsProviderTest, SecondPushOverH2cDoesNotFailInTheFramingLayer) {
+    test::FakeServer apns("apns_h2.py");
+    auto p = provider(apns.url());
+    for (int i = 0; i < 3; ++i) {
+        SendResult r = p->send(message("device" + std::to_string(i)));
+        EXPECT_TRUE(r.ok) << i << ": " << r.detail;
+    }
+    EXPECT_EQ(apns.requests(3).size(), 3u);
 }
 
 TEST_F(ApnsProviderTest, NoSecretInDetailsOrRender) {

@@ -284,6 +284,61 @@ TEST(MimeMessageBuild, LongLinesAndBareLineBreaksAreSafe) {
     EXPECT_THAT(m, HasSubstr("\r\n.leading dot\r\n")); // dot-stuffing is the SMTP client's job
 }
 
+TEST(MimeMessageParameter, AsciiIsQuotedOtherwiseRfc2231) {
+    EXPECT_EQ(mime_parameter("filename", "q3 report.pdf"), "filename=\"q3 report.pdf\"");
+    EXPECT_EQ(mime_parameter("filename", "Grüße.txt"), "filename*=UTF-8''Gr%C3%BC%C3%9Fe.txt");
+    EXPECT_EQ(mime_parameter("name", "a\"b\\c.txt"), "name*=UTF-8''a%22b%5Cc.txt");
+    EXPECT_EQ(mime_parameter("name", "50% off*.txt"), "name=\"50% off*.txt\"");
+    EXPECT_EQ(mime_parameter("name", "50% ö*.txt"), "name*=UTF-8''50%25%20%C3%B6%2A.txt");
+}
+
+TEST(MimeMessageBuild, AttachmentsMakeMultipartMixedAroundTheBody) {
+    MailContent c = content();
+    c.html = "<p>Hello</p>";
+    std::string binary(300, '\0');
+    for (std::size_t i = 0; i < binary.size(); ++i) {
+        binary[i] = static_cast<char>(i * 7);
+    }
+    c.attachments = {{"report.pdf", "application/pdf", 300, binary, true},
+                     {"Grüße.txt", "text/plain", 5, std::string("hallo"), true}};
+    std::string m = build_mime_message(c);
+    EXPECT_TRUE(only_crlf(m));
+    for (const auto& line : lines_of(m)) {
+        EXPECT_LE(line.size(), 998u);
+    }
+    EXPECT_THAT(m,
+                HasSubstr("MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n"
+                          "Content-Type: multipart/mixed; boundary=\"=_mixed=_notify_test\"\r\n"
+                          "\r\n--=_mixed=_notify_test\r\n"
+                          "Content-Type: multipart/alternative; boundary=\"=_notify_test\"\r\n"));
+    const std::string pdf_head = "--=_mixed=_notify_test\r\n"
+                                 "Content-Type: application/pdf;\r\n name=\"report.pdf\"\r\n"
+                                 "Content-Transfer-Encoding: base64\r\n"
+                                 "Content-Disposition: attachment;\r\n filename=\"report.pdf\"\r\n"
+                                 "\r\n";
+    auto pdf = m.find(pdf_head);
+    ASSERT_NE(pdf, std::string::npos);
+    EXPECT_GT(pdf, m.find("--=_notify_test--\r\n")); // after the whole alternative part
+    auto pdf_body = m.substr(pdf + pdf_head.size());
+    pdf_body = pdf_body.substr(0, pdf_body.find("--=_mixed"));
+    EXPECT_EQ(decode_base64(pdf_body), binary);
+    EXPECT_THAT(m, HasSubstr("Content-Type: text/plain;\r\n name*=UTF-8''Gr%C3%BC%C3%9Fe.txt\r\n"
+                             "Content-Transfer-Encoding: base64\r\n"
+                             "Content-Disposition: attachment;\r\n"
+                             " filename*=UTF-8''Gr%C3%BC%C3%9Fe.txt\r\n\r\naGFsbG8=\r\n"
+                             "--=_mixed=_notify_test--\r\n"));
+    EXPECT_THAT(m, testing::EndsWith("--=_mixed=_notify_test--\r\n"));
+}
+
+TEST(MimeMessageBuild, PlainTextBodyWithAnAttachment) {
+    MailContent c = content();
+    c.attachments = {{"empty.bin", "application/octet-stream", 0, std::string(), true}};
+    std::string m = build_mime_message(c);
+    EXPECT_THAT(m, HasSubstr("\r\n--=_mixed=_notify_test\r\n"
+                             "Content-Type: text/plain; charset=UTF-8\r\n"));
+    EXPECT_THAT(m, HasSubstr("filename=\"empty.bin\"\r\n\r\n--=_mixed=_notify_test--\r\n"));
+}
+
 TEST(MimeMessageId, HasIdAttemptTokenAndDomain) {
     EXPECT_EQ(make_message_id(7, 2, "ab12", "example.com"), "notify-7-2.ab12@example.com");
     std::string token = random_hex(8);

@@ -136,6 +136,26 @@ TEST_F(SendgridProviderTest, AcceptedMessageHasTheRequestShapeAndReceipt) {
     EXPECT_EQ(json::parse(p->render(m)), body);
 }
 
+TEST_F(SendgridProviderTest, AttachmentsAreBase64WithNameTypeAndDisposition) {
+    auto server = api();
+    auto p = provider(send_url(*server));
+    Message m = message("ann@example.org");
+    std::string binary = "%PDF-1.7\n";
+    binary += std::string("\0\xff\x80\r\n", 5);
+    m.attachments = {
+        {"report.pdf", "application/pdf", static_cast<std::int64_t>(binary.size()), binary, true},
+        {"Grüße.txt", "text/plain", 2, std::string("hi"), true}};
+    SendResult r = p->send(m);
+    ASSERT_TRUE(r.ok) << r.detail;
+    json body = only_request(*server)["body"];
+    EXPECT_EQ(body["attachments"], json::parse(R"([
+        {"content": "JVBERi0xLjcKAP+ADQo=", "filename": "report.pdf", "type": "application/pdf",
+         "disposition": "attachment"},
+        {"content": "aGk=", "filename": "Grüße.txt", "type": "text/plain",
+         "disposition": "attachment"}])"));
+    EXPECT_FALSE(json::parse(p->render(message("ann@example.org"))).contains("attachments"));
+}
+
 TEST_F(SendgridProviderTest, RenderShowsTheBodyWithoutTheKey) {
     auto p = provider("https://api.sendgrid.com/v3/mail/send");
     Message m = message("not an address");

@@ -1160,6 +1160,74 @@ TEST_F(SqliteJobStoreTest, VerbWithADuplicateMissingOrRefusedIdReportsItOnce) {
     EXPECT_EQ(store().apply(Verb::cancel, {sent, sent}, k_t0).refused.size(), 1u);
 }
 
+// ---- attachments ------------------------------------------------------------------------
+
+NewNotification with_files(NewNotification n = row()) {
+    std::string binary("%PDF\0\xff\x01", 7);
+    n.attachments = {{"report.pdf", "application/pdf", 7, binary, true},
+                     {"notes.txt", "text/plain", 0, std::string(), true}};
+    return n;
+}
+
+TEST_F(SqliteJobStoreTest, AttachmentsAreStoredWithTheirBytesInOrder) {
+    auto id = enqueue_one(with_files());
+    auto files = store().attachments(id);
+    ASSERT_EQ(files.size(), 2u);
+    EXPECT_EQ(files[0].filename, "report.pdf");
+    EXPECT_EQ(files[0].content_type, "application/pdf");
+    EXPECT_EQ(files[0].size, 7);
+    EXPECT_EQ(files[0].bytes, std::string("%PDF\0\xff\x01", 7));
+    EXPECT_TRUE(files[0].stored);
+    EXPECT_EQ(files[1].bytes, std::string()); // empty, not dropped
+    auto d = detail(id);
+    ASSERT_EQ(d.attachments.size(), 2u);
+    EXPECT_EQ(d.attachments[0].filename, "report.pdf");
+    EXPECT_EQ(d.attachments[0].size, 7);
+    EXPECT_EQ(d.attachments[0].bytes, std::nullopt); // show never loads the bytes
+    EXPECT_TRUE(d.attachments[0].stored);
+    EXPECT_TRUE(store().attachments(enqueue_one()).empty());
+}
+
+TEST_F(SqliteJobStoreTest, SentDropsAttachmentBytesAndKeepsNameTypeAndSize) {
+    auto id = enqueue_one(with_files());
+    auto c = claim_one();
+    ASSERT_TRUE(store().complete(completion_for(c, Outcome::sent, k_t0)));
+    auto files = store().attachments(id);
+    ASSERT_EQ(files.size(), 2u);
+    EXPECT_EQ(files[0].filename, "report.pdf");
+    EXPECT_EQ(files[0].size, 7);
+    EXPECT_EQ(files[0].bytes, std::nullopt);
+    EXPECT_FALSE(files[0].stored);
+    EXPECT_FALSE(detail(id).attachments[1].stored);
+    RawDb raw(path());
+    EXPECT_EQ(raw.number("SELECT count(*) FROM attachments WHERE content IS NOT NULL"), 0);
+}
+
+TEST_F(SqliteJobStoreTest, FailedAttemptsKeepAttachmentBytes) {
+    auto id = enqueue_one(with_files());
+    ASSERT_TRUE(store().complete(completion_for(claim_one(), Outcome::retry, k_t0)));
+    EXPECT_EQ(store().attachments(id)[0].bytes, std::string("%PDF\0\xff\x01", 7));
+    ASSERT_TRUE(store().complete(
+        completion_for(claim_one("me", k_t0 + minutes(2)), Outcome::dead, k_t0 + minutes(2))));
+    EXPECT_TRUE(store().attachments(id)[0].stored); // `notify retry` may send it again
+}
+
+TEST_F(SqliteJobStoreTest, DuplicateEventIdStoresNoAttachments) {
+    ASSERT_FALSE(store().enqueue(request_of({with_files()}, "once"), k_t0).duplicate);
+    ASSERT_TRUE(store().enqueue(request_of({with_files()}, "once"), k_t0).duplicate);
+    RawDb raw(path());
+    EXPECT_EQ(raw.number("SELECT count(*) FROM attachments"), 2);
+}
+
+TEST_F(SqliteJobStoreTest, PurgeDeletesAttachments) {
+    auto id = enqueue_one(with_files());
+    ASSERT_TRUE(store().complete(completion_for(claim_one(), Outcome::sent, k_t0)));
+    EXPECT_EQ(store().purge(k_t0 + seconds(1), std::nullopt), 1);
+    EXPECT_TRUE(store().attachments(id).empty());
+    RawDb raw(path());
+    EXPECT_EQ(raw.number("SELECT count(*) FROM attachments"), 0);
+}
+
 // ---- purge ------------------------------------------------------------------------------
 
 TEST_F(SqliteJobStoreTest, PurgeDeletesOldTerminalRowsWithTheirHistory) {
