@@ -470,6 +470,20 @@ class Parser {
                 Setting setting = scalar(entry, dotted);
                 m_config.alerts.min_interval = duration(entry, setting, dotted, false);
                 set_policy(dotted, std::move(setting));
+            } else if (entry.key == "backlog") {
+                Setting setting = scalar(entry, dotted);
+                m_config.alerts.backlog.reset();
+                if (!setting.value.empty()) {
+                    m_config.alerts.backlog = integer(entry, setting, dotted, 1, 1'000'000'000);
+                }
+                set_policy(dotted, std::move(setting));
+            } else if (entry.key == "oldest_due") {
+                Setting setting = scalar(entry, dotted);
+                m_config.alerts.oldest_due.reset();
+                if (!setting.value.empty()) {
+                    m_config.alerts.oldest_due = duration(entry, setting, dotted, true);
+                }
+                set_policy(dotted, std::move(setting));
             } else {
                 unknown_key(entry, "alerts");
             }

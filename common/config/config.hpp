@@ -2,6 +2,7 @@
 // search rules of CONTRACT.md (flag, environment, XDG paths, /etc).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -72,6 +73,10 @@ struct AlertRoute {
     std::string channel;              // with `to`: enqueue an alert notification
     std::string to;
     Millis min_interval{300'000};
+    // Raise "backlog" while more rows than this are due and unclaimed; nullopt: off.
+    std::optional<std::int64_t> backlog;
+    // Raise "oldest_due" while a due row has waited longer than this; nullopt: off.
+    std::optional<Millis> oldest_due;
 };
 
 // A category's digest (`categories.<name>.digest`): what a user would get in the category on
