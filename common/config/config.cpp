@@ -1023,6 +1023,14 @@ Config load(const LoadOptions& options) {
     return build(std::nullopt, {}, options, env);
 }
 
+std::optional<std::string> find_config_file(const LoadOptions& options) {
+    const EnvLookup env = options.env ? options.env : process_env();
+    if (auto found = find_config(options, env)) {
+        return found->path;
+    }
+    return std::nullopt;
+}
+
 Config load_text(std::string_view yaml, const std::string& file_name, const LoadOptions& options) {
     const EnvLookup env = options.env ? options.env : process_env();
     return build(yaml, file_name, options, env);

@@ -184,6 +184,10 @@ struct LoadOptions {
 // Type-specific provider keys are not checked here (see providers::validate).
 Config load(const LoadOptions& options);
 
+// The config file load() would read (absolute path), or nullopt when none exists. Throws like
+// load() for a --config or $NOTIFY_CONFIG file that does not exist.
+std::optional<std::string> find_config_file(const LoadOptions& options);
+
 // Parses YAML text as if read from `file_name`; the search rules are skipped, --db/NOTIFY_DB
 // still apply through `options`. For tests and `config check` of a given text.
 Config load_text(std::string_view yaml, const std::string& file_name, const LoadOptions& options);

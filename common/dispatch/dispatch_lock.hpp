@@ -2,6 +2,7 @@
 // `notify dispatch --once`), so rows left `sending` by a dead predecessor can be rescued at once.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace notify::dispatch {
@@ -19,5 +20,9 @@ class DispatchLock {
   private:
     int m_fd = -1;
 };
+
+// Whether a dispatcher holds the lock of `store_path` now, without taking or creating it:
+// nullopt when none does, else the holder's pid as written in the lock file ("" if unknown).
+std::optional<std::string> dispatch_lock_holder(const std::string& store_path);
 
 } // namespace notify::dispatch
