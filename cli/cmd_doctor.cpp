@@ -271,6 +271,15 @@ class Doctor {
 
     void check_daemon() {
         const std::string& path = m_config->store_path.value;
+        // Only a dispatcher holding the lock binds the wake-up socket: when it is bound, the
+        // lock needs no probe (a probe could collide with a dispatcher starting).
+        if (dispatch::wakeup_bound(path)) {
+            const std::string pid = dispatch::dispatch_lock_pid(path);
+            add("daemon", Status::ok,
+                "dispatcher" + (pid.empty() ? "" : " pid " + pid) +
+                    " holds the store, wake-up socket bound");
+            return;
+        }
         auto holder = dispatch::dispatch_lock_holder(path);
         if (!holder) {
             add("daemon", Status::warn,
@@ -279,14 +288,10 @@ class Doctor {
                     "--once')");
             return;
         }
-        const std::string who = "dispatcher" + (holder->empty() ? "" : " pid " + *holder);
-        if (!dispatch::wakeup_bound(path)) {
-            add("daemon", Status::warn,
-                who + " holds the store but no wake-up socket is bound (notify dispatch --once, "
-                      "or a notifyd that polls only)");
-            return;
-        }
-        add("daemon", Status::ok, who + " holds the store, wake-up socket bound");
+        add("daemon", Status::warn,
+            "dispatcher" + (holder->empty() ? "" : " pid " + *holder) +
+                " holds the store but no wake-up socket is bound (notify dispatch --once, or a "
+                "notifyd that polls only)");
     }
 
     void check_disk() {
@@ -338,7 +343,7 @@ void add_doctor_command(CLI::App& app, Context& ctx) {
                 "Exit 0 when no check fails, 1 when one does (--strict: or warns).\n"
                 "Checks: config providers secrets config_permissions store store_permissions\n"
                 "schema pragmas stuck_leases backlog oldest_due clock_skew daemon disk_space.\n"
-                "Read-only: never creates, migrates or locks the store.");
+                "Read-only: never creates, migrates or writes the store.");
     cmd->callback([&ctx, o] {
         ctx.action = [&ctx, o] {
             const auto checks = Doctor(ctx.globals, ctx.clock().now()).run();

@@ -77,4 +77,15 @@ std::optional<std::string> dispatch_lock_holder(const std::string& store_path) {
     return holder;
 }
 
+std::string dispatch_lock_pid(const std::string& store_path) {
+    const std::string path = store_path + ".lock";
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return {};
+    }
+    std::string pid = read_pid(fd);
+    ::close(fd);
+    return pid;
+}
+
 } // namespace notify::dispatch

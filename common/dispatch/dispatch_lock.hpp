@@ -21,8 +21,13 @@ class DispatchLock {
     int m_fd = -1;
 };
 
-// Whether a dispatcher holds the lock of `store_path` now, without taking or creating it:
-// nullopt when none does, else the holder's pid as written in the lock file ("" if unknown).
+// Whether a dispatcher holds the lock of `store_path` now, without creating it: nullopt when
+// none does, else the holder's pid as written in the lock file ("" if unknown). Probes with a
+// non-blocking shared flock held for an instant: a dispatcher starting in that instant fails
+// to take the lock (exit 75).
 std::optional<std::string> dispatch_lock_holder(const std::string& store_path);
+
+// The pid the last holder wrote in the lock file of `store_path` ("" if none), without locking.
+std::string dispatch_lock_pid(const std::string& store_path);
 
 } // namespace notify::dispatch
