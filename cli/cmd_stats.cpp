@@ -1,4 +1,4 @@
-// notify stats: counts by status and channel, due now, oldest due age.
+// notify stats: counts by status and channel, due now, oldest due age, open and click rates.
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "common/error.hpp"
 #include "common/schedule/duration.hpp"
 
 namespace notify::cli {
@@ -21,6 +22,43 @@ std::vector<std::string> bucket_labels() {
     }
     labels.push_back(labels.back() + "+");
     return labels;
+}
+
+// "40.0%" of part/whole; "-" for nothing sent.
+std::string percent(std::int64_t part, std::int64_t whole) {
+    if (whole == 0) {
+        return "-";
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f%%",
+                  100.0 * static_cast<double>(part) / static_cast<double>(whole));
+    return text;
+}
+
+nlohmann::ordered_json rate_json(std::int64_t part, std::int64_t whole) {
+    if (whole == 0) {
+        return nullptr;
+    }
+    return static_cast<double>(part) / static_cast<double>(whole);
+}
+
+nlohmann::ordered_json engagement_json(const std::vector<store::TemplateEngagement>& rows,
+                                       Millis window) {
+    nlohmann::ordered_json j;
+    j["window_seconds"] = window.count() / 1000;
+    j["by_template"] = nlohmann::ordered_json::array();
+    for (const auto& r : rows) {
+        nlohmann::ordered_json t;
+        t["template"] = r.template_name ? nlohmann::ordered_json(*r.template_name)
+                                        : nlohmann::ordered_json(nullptr);
+        t["sent"] = r.sent;
+        t["opened"] = r.opened;
+        t["clicked"] = r.clicked;
+        t["open_rate"] = rate_json(r.opened, r.sent);
+        t["click_rate"] = rate_json(r.clicked, r.sent);
+        j["by_template"].push_back(t);
+    }
+    return j;
 }
 
 double per_minute(std::int64_t count, Millis window) {
@@ -71,17 +109,32 @@ void print_shape(std::ostream& out, const store::Stats& s) {
 
 void add_stats_command(CLI::App& app, Context& ctx) {
     auto shape = std::make_shared<bool>(false);
+    auto window_text = std::make_shared<std::string>("24h");
     auto* cmd = app.add_subcommand("stats", "Queue counts by status and channel, queue shape");
     cmd->add_flag("--shape", *shape,
                   "Print the queue shape instead: rows waiting to go out per channel by how "
                   "long past due (like Postfix's qshape)");
+    cmd->add_option("--window", *window_text,
+                    "Open and click rates over notifications sent this long ago or less "
+                    "(default 24h)")
+        ->type_name("DURATION");
     cmd->footer("Plain output: 'status NAME COUNT' lines, then 'channel NAME STATUS COUNT' lines,\n"
                 "then 'total N', 'due_now N', 'oldest_due_age DURATION|-',\n"
-                "'sent_per_minute X' and 'failed_per_minute X' (over the last 5 minutes).\n"
+                "'sent_per_minute X' and 'failed_per_minute X' (over the last 5 minutes),\n"
+                "'engagement_window DURATION', then per template (- for none)\n"
+                "'template NAME sent N opened N clicked N open_rate X% click_rate X%'.\n"
                 "--shape columns: T (all waiting), then <1m <2m <4m ... <16h and 16h+.");
-    cmd->callback([&ctx, shape] {
-        ctx.action = [&ctx, shape] {
-            store::Stats s = ctx.store().stats(ctx.clock().now());
+    cmd->callback([&ctx, shape, window_text] {
+        auto window = schedule::parse_duration(*window_text);
+        if (!window) {
+            throw Error(Exit::usage, "--window: " + window.error());
+        }
+        if (window->count() <= 0) {
+            throw Error(Exit::usage, "--window: must be greater than 0s");
+        }
+        ctx.action = [&ctx, shape, window = *window] {
+            const TimePoint now = ctx.clock().now();
+            store::Stats s = ctx.store().stats(now);
             if (*shape && !ctx.globals.json) {
                 print_shape(ctx.out, s);
                 return;
@@ -119,6 +172,7 @@ void add_stats_command(CLI::App& app, Context& ctx) {
                 j["rate_window_seconds"] = s.rate_window.count() / 1000;
                 j["sent_in_window"] = s.sent_in_window;
                 j["failed_in_window"] = s.failed_in_window;
+                j["engagement"] = engagement_json(ctx.store().engagement(now - window), window);
                 print_json(ctx.out, j);
                 return;
             }
@@ -145,6 +199,13 @@ void add_stats_command(CLI::App& app, Context& ctx) {
                           per_minute(s.sent_in_window, s.rate_window),
                           per_minute(s.failed_in_window, s.rate_window));
             ctx.out << rate;
+            ctx.out << "engagement_window " << schedule::format_duration(window) << '\n';
+            for (const auto& r : ctx.store().engagement(now - window)) {
+                ctx.out << "template " << r.template_name.value_or("-") << " sent " << r.sent
+                        << " opened " << r.opened << " clicked " << r.clicked << " open_rate "
+                        << percent(r.opened, r.sent) << " click_rate " << percent(r.clicked, r.sent)
+                        << '\n';
+            }
         };
     });
 }

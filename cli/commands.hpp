@@ -43,5 +43,6 @@ void add_import_command(CLI::App& app, Context& ctx);
 void add_events_command(CLI::App& app, Context& ctx);
 void add_device_command(CLI::App& app, Context& ctx);
 void add_prefs_command(CLI::App& app, Context& ctx);
+void add_doctor_command(CLI::App& app, Context& ctx);
 
 } // namespace notify::cli

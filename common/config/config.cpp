@@ -479,6 +479,20 @@ class Parser {
                 Setting setting = scalar(entry, dotted);
                 m_config.alerts.min_interval = duration(entry, setting, dotted, false);
                 set_policy(dotted, std::move(setting));
+            } else if (entry.key == "backlog") {
+                Setting setting = scalar(entry, dotted);
+                m_config.alerts.backlog.reset();
+                if (!setting.value.empty()) {
+                    m_config.alerts.backlog = integer(entry, setting, dotted, 1, 1'000'000'000);
+                }
+                set_policy(dotted, std::move(setting));
+            } else if (entry.key == "oldest_due") {
+                Setting setting = scalar(entry, dotted);
+                m_config.alerts.oldest_due.reset();
+                if (!setting.value.empty()) {
+                    m_config.alerts.oldest_due = duration(entry, setting, dotted, true);
+                }
+                set_policy(dotted, std::move(setting));
             } else {
                 unknown_key(entry, "alerts");
             }
@@ -1069,6 +1083,14 @@ Config load(const LoadOptions& options) {
         return build(std::string_view{found->text}, found->path, options, env);
     }
     return build(std::nullopt, {}, options, env);
+}
+
+std::optional<std::string> find_config_file(const LoadOptions& options) {
+    const EnvLookup env = options.env ? options.env : process_env();
+    if (auto found = find_config(options, env)) {
+        return found->path;
+    }
+    return std::nullopt;
 }
 
 Config load_text(std::string_view yaml, const std::string& file_name, const LoadOptions& options) {

@@ -74,6 +74,10 @@ struct AlertRoute {
     std::string channel;              // with `to`: enqueue an alert notification
     std::string to;
     Millis min_interval{300'000};
+    // Raise "backlog" while more rows than this are due and unclaimed; nullopt: off.
+    std::optional<std::int64_t> backlog;
+    // Raise "oldest_due" while a due row has waited longer than this; nullopt: off.
+    std::optional<Millis> oldest_due;
 };
 
 // A category's digest (`categories.<name>.digest`): what a user would get in the category on
@@ -194,6 +198,10 @@ struct LoadOptions {
 // audience.default_region libphonenumber does not know.
 // Type-specific provider keys are not checked here (see providers::validate).
 Config load(const LoadOptions& options);
+
+// The config file load() would read (absolute path), or nullopt when none exists. Throws like
+// load() for a --config or $NOTIFY_CONFIG file that does not exist.
+std::optional<std::string> find_config_file(const LoadOptions& options);
 
 // Parses YAML text as if read from `file_name`; the search rules are skipped, --db/NOTIFY_DB
 // still apply through `options`. For tests and `config check` of a given text.

@@ -1,4 +1,4 @@
-// Rate-limited alert routing.
+// Rate-limited alert routing and queue threshold alerts.
 #include "common/dispatch/alerts.hpp"
 
 #include <nlohmann/json.hpp>
@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "common/providers/registry.hpp"
+#include "common/schedule/duration.hpp"
 #include "common/schedule/time_text.hpp"
 
 namespace notify::dispatch {
@@ -84,6 +85,46 @@ void AlertSink::raise(const std::string& kind, const std::string& subject,
             spdlog::error("could not enqueue the alert notification: {}", e.what());
         }
     }
+}
+
+ThresholdWatch::ThresholdWatch(const config::AlertRoute& route, AlertSink& sink)
+    : m_route(route), m_sink(sink) {}
+
+void ThresholdWatch::check(const store::Stats& stats, TimePoint now) {
+    if (m_route.backlog) {
+        const bool over = stats.due_now > *m_route.backlog;
+        update("backlog", over, std::to_string(stats.due_now) + " notifications due",
+               std::to_string(stats.due_now) +
+                   " notifications are due and not yet claimed (alerts.backlog: " +
+                   std::to_string(*m_route.backlog) + ")",
+               now);
+    }
+    if (m_route.oldest_due) {
+        const Millis age = stats.oldest_due_age.value_or(Millis{0});
+        const std::string shown = schedule::format_duration(Millis{age.count() / 1000 * 1000});
+        update("oldest_due", age > *m_route.oldest_due, "oldest due notification waited " + shown,
+               "the oldest due notification has waited " + shown +
+                   " (alerts.oldest_due: " + schedule::format_duration(*m_route.oldest_due) + ")",
+               now);
+    }
+}
+
+void ThresholdWatch::update(const std::string& kind, bool over, const std::string& subject,
+                            const std::string& detail, TimePoint now) {
+    Crossed& state = m_state[kind];
+    if (!over) {
+        if (state.active) {
+            spdlog::info("alert {} recovered: {}", kind, subject);
+            state.active = false;
+        }
+        return;
+    }
+    if (state.active && now - state.last_raised < m_route.min_interval) {
+        return;
+    }
+    state.active = true;
+    state.last_raised = now;
+    m_sink.raise(kind, subject, detail, now);
 }
 
 } // namespace notify::dispatch

@@ -1,6 +1,7 @@
-// Alerts for operators: a notification went dead, a provider was paused. Always logged; also
-// sent through the configured route (a command and/or a notification to an operator address),
-// at most once per kind per alerts.min_interval, the rest counted into the next alert.
+// Alerts for operators: a notification went dead, a provider was paused, the queue is over a
+// threshold. Always logged; also sent through the configured route (a command and/or a
+// notification to an operator address), at most once per kind per alerts.min_interval, the
+// rest counted into the next alert.
 #pragma once
 
 #include <map>
@@ -38,6 +39,33 @@ class AlertSink {
     store::JobStore& m_store;
     std::unique_ptr<providers::Provider> m_command;
     std::map<std::string, KindState> m_kinds;
+};
+
+// Queue thresholds (alerts.backlog, alerts.oldest_due) checked against the store's stats:
+// raises "backlog" / "oldest_due" when a threshold is crossed, again at most once per
+// alerts.min_interval while it stays crossed, and logs once when it recovers.
+class ThresholdWatch {
+  public:
+    // `sink` must outlive the watch.
+    ThresholdWatch(const config::AlertRoute& route, AlertSink& sink);
+
+    // True when at least one threshold is configured.
+    bool enabled() const { return m_route.backlog.has_value() || m_route.oldest_due.has_value(); }
+
+    // Compares `stats` (due_now, oldest_due_age) with the thresholds at `now`.
+    void check(const store::Stats& stats, TimePoint now);
+
+  private:
+    struct Crossed {
+        bool active = false;
+        TimePoint last_raised{};
+    };
+    void update(const std::string& kind, bool over, const std::string& subject,
+                const std::string& detail, TimePoint now);
+
+    config::AlertRoute m_route;
+    AlertSink& m_sink;
+    std::map<std::string, Crossed> m_state;
 };
 
 } // namespace notify::dispatch

@@ -2,6 +2,7 @@
 // `notify dispatch --once`), so rows left `sending` by a dead predecessor can be rescued at once.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace notify::dispatch {
@@ -19,5 +20,14 @@ class DispatchLock {
   private:
     int m_fd = -1;
 };
+
+// Whether a dispatcher holds the lock of `store_path` now, without creating it: nullopt when
+// none does, else the holder's pid as written in the lock file ("" if unknown). Probes with a
+// non-blocking shared flock held for an instant: a dispatcher starting in that instant fails
+// to take the lock (exit 75).
+std::optional<std::string> dispatch_lock_holder(const std::string& store_path);
+
+// The pid the last holder wrote in the lock file of `store_path` ("" if none), without locking.
+std::string dispatch_lock_pid(const std::string& store_path);
 
 } // namespace notify::dispatch

@@ -24,6 +24,8 @@ namespace notify::dispatch {
 namespace {
 
 constexpr Millis k_maintenance_interval{1000};
+// How often maintenance compares the queue with alerts.backlog and alerts.oldest_due.
+constexpr Millis k_threshold_interval{15'000};
 
 policy::RetryPolicy retry_policy_of(const config::DeliveryPolicy& d) {
     policy::RetryPolicy p;
@@ -70,7 +72,7 @@ Dispatcher::Dispatcher(store::JobStore& store, const config::Config& config,
                        const schedule::Clock& clock, DispatchOptions options)
     : m_store(store), m_config(config), m_clock(clock), m_options(std::move(options)),
       m_random(m_options.seed != 0 ? m_options.seed : std::random_device{}()),
-      m_alerts(config, store) {
+      m_alerts(config, store), m_thresholds(config.alerts, m_alerts) {
     int threads = 0;
     Lane unrouted;
     for (const auto& route : config.channels) {
@@ -146,6 +148,10 @@ void Dispatcher::maintain(TimePoint now, PassReport& report) {
     }
     report.rescued += m_store.rescue(now, std::nullopt);
     report.expired += m_store.expire(now);
+    if (m_thresholds.enabled() && now >= m_next_threshold_check) {
+        m_thresholds.check(m_store.stats(now), now);
+        m_next_threshold_check = now + k_threshold_interval;
+    }
 }
 
 void Dispatcher::fill_lanes(TimePoint now, PassReport& report) {

@@ -65,7 +65,8 @@ class Dispatcher {
     PassReport run_until_idle();
 
     // One turn: record finished sends, fire due schedules, rescue expired leases, expire TTLs
-    // (at most once a second), then fill every lane's free slots with claims.
+    // (at most once a second) and compare the queue with the alert thresholds (every 15 s),
+    // then fill every lane's free slots with claims.
     PassReport turn();
 
     // Readable when a send finished; poll it with the other wake-up sources.
@@ -145,7 +146,9 @@ class Dispatcher {
     std::vector<Lane> m_lanes;
     CircuitBreaker m_breaker;
     AlertSink m_alerts;
+    ThresholdWatch m_thresholds;
     TimePoint m_next_maintenance{};
+    TimePoint m_next_threshold_check{};
     bool m_draining = false;
 
     std::map<std::string, policy::RateLimit> m_provider_limits; // providers.NAME.rate_limit

@@ -49,6 +49,18 @@ void poke(const std::string& store_path) {
     ::close(fd);
 }
 
+bool wakeup_bound(const std::string& store_path) {
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return false;
+    }
+    sockaddr_un addr{};
+    socklen_t len = address_for(store_path, addr);
+    const bool bound = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0;
+    ::close(fd);
+    return bound;
+}
+
 WakeupListener::WakeupListener(const std::string& store_path) {
     m_fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (m_fd < 0) {

@@ -11,6 +11,9 @@ namespace notify::dispatch {
 // the poke is only a hint.
 void poke(const std::string& store_path);
 
+// True when a dispatcher has bound the wake-up socket of `store_path`.
+bool wakeup_bound(const std::string& store_path);
+
 // The receiving end, bound by the dispatcher.
 class WakeupListener {
   public:

@@ -88,6 +88,15 @@ struct Stats {
     std::int64_t failed_in_window = 0;
 };
 
+// Engagement of one template: notifications sent in a window, and how many of those were
+// opened or clicked at least once (events written by notifyd's tracking endpoint).
+struct TemplateEngagement {
+    std::optional<std::string> template_name; // nullopt: sent without a template
+    std::int64_t sent = 0;
+    std::int64_t opened = 0;
+    std::int64_t clicked = 0;
+};
+
 // 1m 2m 4m 8m 16m 32m 1h 2h 4h 8h 16h: the upper edges of the queue-shape buckets.
 const std::vector<Millis>& age_bucket_edges();
 
@@ -234,6 +243,10 @@ class JobStore {
     virtual std::int64_t purge(TimePoint before, std::optional<model::Status> status) = 0;
 
     virtual Stats stats(TimePoint now) = 0;
+
+    // Per template (no-template first, then by name): notifications with a `sent` event at or
+    // after `since`, and how many of them have an `opened` / `clicked` event.
+    virtual std::vector<TemplateEngagement> engagement(TimePoint since) = 0;
 
     // Events matching `filter`, in the order they were written.
     virtual std::vector<EventRecord> events(const EventFilter& filter) = 0;

@@ -382,6 +382,24 @@ class SqliteJobStore final : public JobStore {
         return stats;
     }
 
+    std::vector<TemplateEngagement> engagement(TimePoint since) override {
+        auto& q = m_db.prepare(
+            "SELECT n.template, count(*), "
+            "sum(EXISTS (SELECT 1 FROM events o WHERE o.notification_id = n.id AND o.type = "
+            "'opened')), "
+            "sum(EXISTS (SELECT 1 FROM events c WHERE c.notification_id = n.id AND c.type = "
+            "'clicked')) "
+            "FROM notifications n WHERE n.id IN (SELECT notification_id FROM events WHERE type = "
+            "'sent' AND at >= ?1) GROUP BY n.template ORDER BY n.template");
+        q.bind(1, to_unix_ms(since));
+        std::vector<TemplateEngagement> rows;
+        while (q.step()) {
+            rows.push_back(
+                TemplateEngagement{q.optional_text(0), q.int64(1), q.int64(2), q.int64(3)});
+        }
+        return rows;
+    }
+
     std::vector<EventRecord> events(const EventFilter& filter) override {
         std::string sql = "SELECT e.id, e.notification_id, n.channel, e.type, e.at, e.detail FROM "
                           "events e JOIN notifications n ON n.id = e.notification_id WHERE "

@@ -76,5 +76,56 @@ class StatsShapeTest(NotifyTestCase):
         self.assertIn("sent_per_minute 0.4\n", plain)
 
 
+class StatsEngagementTest(NotifyTestCase):
+    """Open and click rates per template; the opened/clicked events come from notifyd's
+    tracking endpoint, inserted here directly."""
+
+    def add_event(self, nid, kind, at_ms):
+        self.env.sql("INSERT INTO events (notification_id, type, at, detail) VALUES (?, ?, ?, '')",
+                     (nid, kind, at_ms))
+
+    def test_open_and_click_rates_per_template_over_the_window(self):
+        ids = [self.env.send(body=f"b{i}") for i in range(5)]
+        self.env.ok("dispatch", "--once")
+        for nid in ids[:4]:
+            self.env.sql("UPDATE notifications SET template = 'welcome' WHERE id = ?", (nid,))
+        now = int(time.time() * 1000)
+        self.add_event(ids[0], "opened", now)
+        self.add_event(ids[0], "opened", now)  # opened twice counts once
+        self.add_event(ids[0], "clicked", now)
+        self.add_event(ids[1], "opened", now)
+        self.add_event(ids[4], "clicked", now)
+        stats = self.env.json("stats")
+        eng = stats["engagement"]
+        self.assertEqual(eng["window_seconds"], 86400)
+        self.assertEqual(eng["by_template"], [
+            {"template": None, "sent": 1, "opened": 0, "clicked": 1, "open_rate": 0.0,
+             "click_rate": 1.0},
+            {"template": "welcome", "sent": 4, "opened": 2, "clicked": 1, "open_rate": 0.5,
+             "click_rate": 0.25},
+        ])
+        plain = self.env.ok("stats").splitlines()
+        self.assertIn("engagement_window 1d", plain)
+        self.assertIn("template welcome sent 4 opened 2 clicked 1 open_rate 50.0% "
+                      "click_rate 25.0%", plain)
+        self.assertIn("template - sent 1 opened 0 clicked 1 open_rate 0.0% click_rate 100.0%",
+                      plain)
+        # Sent two hours ago: outside a 1h window, inside the default 24h one.
+        self.env.sql("UPDATE events SET at = at - 7200000 WHERE type = 'sent' AND "
+                     "notification_id = ?", (ids[0],))
+        eng = self.env.json("stats", "--window", "1h")["engagement"]
+        self.assertEqual(eng["window_seconds"], 3600)
+        self.assertEqual(eng["by_template"][1],
+                         {"template": "welcome", "sent": 3, "opened": 1, "clicked": 0,
+                          "open_rate": 1 / 3, "click_rate": 0.0})
+
+    def test_nothing_sent_no_rows_and_bad_window_is_usage(self):
+        self.env.send("--in", "1h")
+        self.assertEqual(self.env.json("stats")["engagement"]["by_template"], [])
+        self.assertNotIn("template ", self.env.ok("stats"))
+        self.assert_fails(64, "stats", "--window", "soon")
+        self.assert_fails(64, "stats", "--window", "0s")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -801,6 +801,8 @@ TEST(ConfigDescribe, DefaultsInStableOrder) {
                                               "delivery.user_limit_action",
                                               "delivery.attachment_max_bytes",
                                               "alerts.min_interval",
+                                              "alerts.backlog",
+                                              "alerts.oldest_due",
                                               "categories.marketing.critical",
                                               "categories.marketing.quiet_hours",
                                               "categories.security.critical",
@@ -920,6 +922,8 @@ channels:
         "delivery.user_limit_action=delay @default",
         "delivery.attachment_max_bytes=10485760 @default",
         "alerts.min_interval=5m @default",
+        "alerts.backlog= @default",
+        "alerts.oldest_due= @default",
         "categories.marketing.critical=false @default",
         "categories.marketing.quiet_hours=delay @default",
         "categories.security.critical=true @default",
@@ -1247,6 +1251,8 @@ TEST(ConfigAlerts, RouteNeedsBothChannelAndTo) {
     EXPECT_EQ(c.alerts.command, (std::vector<std::string>{"/bin/true", "x"}));
     EXPECT_EQ(c.alerts.to, "ops@example.com");
     EXPECT_EQ(c.alerts.min_interval, notify::Millis{60'000});
+    EXPECT_FALSE(c.alerts.backlog.has_value());
+    EXPECT_FALSE(c.alerts.oldest_due.has_value());
     EXPECT_THROW(load_policy_yaml("alerts:\n  channel: email\n"), notify::Error);
     EXPECT_THROW(load_policy_yaml("alerts:\n  command: /bin/true\n"), notify::Error);
 }

@@ -496,3 +496,90 @@ TEST_F(DispatcherTest, ProviderRateLimitDelaysWithoutBurningAttempts) {
 
 } // namespace
 } // namespace notify::dispatch
+
+namespace notify::dispatch {
+namespace {
+
+// Alert notifications of `kind` in the store (alerts.channel email -> out).
+std::vector<model::Notification> alerts_of(store::JobStore& s, const std::string& kind) {
+    std::vector<model::Notification> found;
+    for (auto& n : s.list(store::ListFilter{}, k_t0)) {
+        if (n.event_id && n.event_id->starts_with("alert:" + kind + ":")) {
+            found.push_back(n);
+        }
+    }
+    return found;
+}
+
+TEST_F(DispatcherTest, BacklogAndOldestDueRaiseAlertsOncePerCheck) {
+    m_config.alerts.channel = "email";
+    m_config.alerts.to = "ops@example.com";
+    m_config.alerts.backlog = 2;
+    m_config.alerts.oldest_due = minutes(10);
+    for (int i = 0; i < 3; ++i) {
+        enqueue("sms", "+1415555012" + std::to_string(i), k_t0 - minutes(20));
+    }
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    d.run_until_idle();
+    auto backlog = alerts_of(*m_store, "backlog");
+    ASSERT_EQ(backlog.size(), 1u);
+    EXPECT_EQ(backlog[0].to, "ops@example.com");
+    EXPECT_EQ(backlog[0].subject, "notify alert: 3 notifications due");
+    EXPECT_EQ(backlog[0].status, Status::sent);
+    auto oldest = alerts_of(*m_store, "oldest_due");
+    ASSERT_EQ(oldest.size(), 1u);
+    EXPECT_EQ(oldest[0].subject, "notify alert: oldest due notification waited 20m");
+    // The failed sms rows wait for their retry: nothing is due, nothing more is raised.
+    m_clock.advance(seconds(16));
+    d.run_until_idle();
+    EXPECT_EQ(alerts_of(*m_store, "backlog").size(), 1u);
+    EXPECT_EQ(alerts_of(*m_store, "oldest_due").size(), 1u);
+}
+
+TEST_F(DispatcherTest, NoThresholdsNoQueueAlerts) {
+    m_config.alerts.channel = "email";
+    m_config.alerts.to = "ops@example.com";
+    for (int i = 0; i < 3; ++i) {
+        enqueue("sms", "+1415555012" + std::to_string(i), k_t0 - hours(2));
+    }
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    d.run_until_idle();
+    EXPECT_TRUE(alerts_of(*m_store, "backlog").empty());
+    EXPECT_TRUE(alerts_of(*m_store, "oldest_due").empty());
+}
+
+TEST_F(DispatcherTest, ThresholdWatchRepeatsAfterMinIntervalAndRearmsAfterRecovery) {
+    config::AlertRoute route;
+    route.channel = "email";
+    route.to = "ops@example.com";
+    route.min_interval = minutes(5);
+    route.backlog = 10;
+    m_config.alerts = route;
+    AlertSink sink(m_config, *m_store);
+    ThresholdWatch watch(route, sink);
+    ASSERT_TRUE(watch.enabled());
+    store::Stats over;
+    over.due_now = 11;
+    store::Stats under;
+    under.due_now = 10;
+
+    watch.check(over, k_t0); // crossed: raised
+    watch.check(over, k_t0 + minutes(1));
+    EXPECT_EQ(alerts_of(*m_store, "backlog").size(), 1u);
+    watch.check(over, k_t0 + minutes(5)); // still over after min_interval: reminded
+    EXPECT_EQ(alerts_of(*m_store, "backlog").size(), 2u);
+    watch.check(under, k_t0 + minutes(6)); // recovered: logged only
+    watch.check(under, k_t0 + minutes(20));
+    EXPECT_EQ(alerts_of(*m_store, "backlog").size(), 2u);
+    watch.check(over, k_t0 + minutes(21)); // crossed again
+    auto raised = alerts_of(*m_store, "backlog");
+    ASSERT_EQ(raised.size(), 3u);
+    EXPECT_EQ(raised[2].body, "11 notifications are due and not yet claimed (alerts.backlog: 10)");
+    EXPECT_TRUE(alerts_of(*m_store, "oldest_due").empty()) << "oldest_due is off";
+
+    config::AlertRoute off;
+    EXPECT_FALSE(ThresholdWatch(off, sink).enabled());
+}
+
+} // namespace
+} // namespace notify::dispatch
