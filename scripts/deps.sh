@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Debian 12 packages notify needs to build and test, if any are missing.
+# Installs the Debian 12 packages notify needs to build (and with --test to test, with --bench
+# to run the benchmarks), if any are missing.
 # Idempotent: when everything is present it only runs dpkg-query and exits.
 set -eu
 
@@ -9,10 +10,13 @@ libgtest-dev libgmock-dev nlohmann-json3-dev libhowardhinnant-date-dev libsystem
 libphonenumber-dev libprotobuf-dev libcpp-httplib-dev"
 test_pkgs="python3 clang-format python3-aiosmtpd python3-h2 python3-cryptography python3-prometheus-client openssl"
 
+bench_pkgs="python3 sqlite3 wrk"
+
 want="$build_pkgs"
-if [ "${1:-}" = "--test" ]; then
-  want="$build_pkgs $test_pkgs"
-fi
+case "${1:-}" in
+  --test) want="$build_pkgs $test_pkgs" ;;
+  --bench) want="$build_pkgs $bench_pkgs" ;;
+esac
 
 missing=""
 for p in $want; do
