@@ -159,7 +159,8 @@ class Doctor {
         }
         const unsigned mode = st.st_mode & 07777;
         if (!audit.literal_secrets.empty() && (mode & (S_IRGRP | S_IROTH)) != 0) {
-            add("config_permissions", Status::warn,
+            // config::load() refuses such a file; this names the keys to move.
+            add("config_permissions", Status::fail,
                 *file + " holds secrets (" + join(audit.literal_secrets) + ") and has mode " +
                     octal_mode(mode) +
                     ": chmod 600 it, or move them to ${env:...} / ${file:...} references");

@@ -26,6 +26,9 @@ namespace notify::daemon {
 
 namespace {
 
+// How soon the loop tries again after the store failed (e.g. its disk is full).
+constexpr Millis k_store_retry{1000};
+
 struct Options {
     std::optional<std::string> config_path;
     std::optional<std::string> db_path;
@@ -92,6 +95,7 @@ int serve(const Options& o) {
     Generation current = start_generation(std::move(config));
     std::vector<Generation> retiring;
     SystemdNotifier systemd;
+    std::string store_error; // the store error of the last turns, logged once; "" when none
     if (o.once) {
         dispatch::PassReport r = current.dispatcher->run_until_idle();
         spdlog::info(
@@ -135,6 +139,7 @@ int serve(const Options& o) {
             }
         }
         bool idle = true;
+        bool store_failed = false;
         try {
             for (auto it = retiring.begin(); it != retiring.end();) {
                 it->dispatcher->turn(); // records finished sends; claims nothing
@@ -144,10 +149,24 @@ int serve(const Options& o) {
             idle = r.claimed == 0 && r.rescued == 0 && r.expired == 0 && r.scheduled == 0 &&
                    r.sent + r.retrying + r.dead + r.deferred + r.suppressed == 0;
         } catch (const Error& e) {
-            if (e.code() != Exit::tempfail) {
+            if (e.code() == Exit::tempfail) {
+                spdlog::warn("store busy, will retry: {}", e.what());
+            } else if (e.code() == Exit::io) {
+                // A full disk or a failing store: keep running and try again; results not
+                // recorded stay in memory until they are.
+                store_failed = true;
+                if (store_error != e.what()) {
+                    store_error = e.what();
+                    spdlog::error("store error, will retry every {}: {}",
+                                  schedule::format_duration(k_store_retry), e.what());
+                }
+            } else {
                 throw;
             }
-            spdlog::warn("store busy, will retry: {}", e.what());
+        }
+        if (!store_failed && !store_error.empty()) {
+            spdlog::info("store usable again after: {}", store_error);
+            store_error.clear();
         }
         if (flags.stop.load()) {
             break;
@@ -164,6 +183,9 @@ int serve(const Options& o) {
         }
         if (sleep <= Millis{0} && idle) {
             sleep = Millis{50}; // due but nothing could be done now (lanes full): do not spin
+        }
+        if (store_failed) {
+            sleep = std::min(config_now.poll_interval, k_store_retry);
         }
         if (sleep > Millis{0}) {
             std::vector<int> fds = {wakeup.fd(), current.dispatcher->completion_fd()};

@@ -5,17 +5,20 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <utility>
 
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include "common/audience/phone_number.hpp"
 #include "common/config/keys.hpp"
 #include "common/config/paths.hpp"
 #include "common/config/references.hpp"
+#include "common/config/secret_audit.hpp"
 #include "common/error.hpp"
 #include "common/schedule/cron.hpp"
 #include "common/schedule/duration.hpp"
@@ -999,6 +1002,26 @@ std::optional<FoundFile> read_optional(const fs::path& path) {
     throw Error{Exit::config, "config file " + path.string() + ": " + text.error()};
 }
 
+// Refuses, as ssh does with a private key, a config file that holds secrets written in the
+// clear (see is_secret_key()) and that group or others may read. Throws Error{Exit::config}
+// naming the file, the keys (never their values) and the mode.
+void refuse_exposed_secrets(const FoundFile& found, const EnvLookup& env) {
+    struct stat st {};
+    if (::stat(found.path.c_str(), &st) != 0 || (st.st_mode & (S_IRGRP | S_IROTH)) == 0) {
+        return;
+    }
+    const auto audit = audit_secrets(found.text, found.path, env);
+    if (audit.literal_secrets.empty()) {
+        return;
+    }
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    throw Error{Exit::config, "config file " + found.path + " holds secrets (" +
+                                  join(audit.literal_secrets) +
+                                  ") and is readable by group or others (mode " + mode +
+                                  "): chmod 600 it, or use ${env:NAME} / ${file:PATH} references"};
+}
+
 std::optional<FoundFile> find_config(const LoadOptions& options, const EnvLookup& env) {
     if (options.config_flag) {
         if (options.config_flag->empty()) {
@@ -1080,6 +1103,7 @@ const DigestConfig* Config::digest_for(const std::optional<std::string>& categor
 Config load(const LoadOptions& options) {
     const EnvLookup env = options.env ? options.env : process_env();
     if (auto found = find_config(options, env)) {
+        refuse_exposed_secrets(*found, env);
         return build(std::string_view{found->text}, found->path, options, env);
     }
     return build(std::nullopt, {}, options, env);

@@ -195,7 +195,8 @@ struct LoadOptions {
 // $NOTIFY_CONFIG file that does not exist, YAML syntax errors, unknown keys (with
 // "did you mean"), wrong value shapes, a `${env:NAME}` whose variable is unset, a
 // `${file:PATH}` that cannot be read, a channel naming an undefined provider, an
-// audience.default_region libphonenumber does not know.
+// audience.default_region libphonenumber does not know, and a file that holds secrets
+// written in the clear (password, token, ... keys) while group or others can read it.
 // Type-specific provider keys are not checked here (see providers::validate).
 Config load(const LoadOptions& options);
 

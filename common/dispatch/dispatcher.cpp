@@ -2,6 +2,7 @@
 #include "common/dispatch/dispatcher.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <tuple>
 
 #include <poll.h>
@@ -598,6 +599,20 @@ PassReport Dispatcher::record_finished() {
     std::vector<store::Completion> completions;
     completions.reserve(finished.size());
     for (const Finished& f : finished) {
+        completions.push_back(decide(f, report));
+    }
+    std::vector<bool> applied;
+    try {
+        applied = m_store.complete_all(completions);
+    } catch (const Error&) {
+        // Not recorded (a full disk, say): keep the results for the next turn. Dropping them
+        // would leave the rows `sending` until their lease ran out, and then send them again.
+        std::lock_guard lock(m_finished_mutex);
+        m_finished.insert(m_finished.begin(), std::make_move_iterator(finished.begin()),
+                          std::make_move_iterator(finished.end()));
+        throw;
+    }
+    for (const Finished& f : finished) {
         for (const auto& [name, reason] : f.paused) {
             auto until = m_breaker.paused_until(name, f.finished_at);
             m_alerts.raise("breaker",
@@ -605,11 +620,9 @@ PassReport Dispatcher::record_finished() {
                                (until ? " until " + schedule::format_rfc3339(*until) : ""),
                            reason, f.finished_at);
         }
-        completions.push_back(decide(f, report));
         m_running.erase(f.claim.notification.id);
         --m_lanes[f.lane].in_flight;
     }
-    std::vector<bool> applied = m_store.complete_all(completions);
     for (std::size_t i = 0; i < completions.size(); ++i) {
         const store::Completion& c = completions[i];
         const model::Notification& n = finished[i].claim.notification;

@@ -66,7 +66,8 @@ class Dispatcher {
 
     // One turn: record finished sends, fire due schedules, rescue expired leases, expire TTLs
     // (at most once a second) and compare the queue with the alert thresholds (every 15 s),
-    // then fill every lane's free slots with claims.
+    // then fill every lane's free slots with claims. Throws the store's Error; results of
+    // finished sends that could not be recorded are kept and recorded by a later turn.
     PassReport turn();
 
     // Readable when a send finished; poll it with the other wake-up sources.

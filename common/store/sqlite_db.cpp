@@ -28,6 +28,19 @@ Exit exit_for(int rc) {
     }
 }
 
+// SQLite's message with every byte that is not printable ASCII shown as '?': a damaged
+// store's schema text reaches the message, and an error must stay one clean line.
+std::string printable(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte >= 0x7f) {
+            c = '?';
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 Database::Database(const std::string& path) : m_path(path) {
@@ -35,7 +48,7 @@ Database::Database(const std::string& path) : m_path(path) {
         sqlite3_open_v2(path.c_str(), &m_db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
-        std::string message = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
+        std::string message = printable(m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc));
         sqlite3_close(m_db);
         m_db = nullptr;
         throw Error(Exit::io, "cannot open store " + path + ": " + message);
@@ -81,7 +94,8 @@ void Database::fail(int rc, std::string_view doing) const {
     fail(rc, doing, m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc));
 }
 
-void Database::fail(int rc, std::string_view doing, const std::string& detail) const {
+void Database::fail(int rc, std::string_view doing, const std::string& raw_detail) const {
+    const std::string detail = printable(raw_detail);
     Exit code = exit_for(rc);
     if (code == Exit::tempfail) {
         throw Error(code, "store " + m_path + " is locked by another process; try again",

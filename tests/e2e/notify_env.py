@@ -91,11 +91,14 @@ class NotifyEnv:
     def path(self, *parts):
         return os.path.join(self.root, *parts)
 
-    def write_config(self, yaml_text, path=None):
+    def write_config(self, yaml_text, path=None, mode=0o600):
+        """Writes a config file, mode 0600 by default: notify refuses a file holding
+        secrets written in the clear that group or others can read."""
         path = path or self.config_path
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as f:
             f.write(yaml_text)
+        os.chmod(path, mode)
         return path
 
     # --- running --------------------------------------------------------------------------

@@ -156,13 +156,16 @@ class DoctorTest(NotifyTestCase):
         os.chmod(secret, 0o600)
         self.assertEqual(self.status_of(self.doctor()[1], "secrets"), "ok")
 
-    def test_config_with_literal_secrets_readable_by_others_warns(self):
+    def test_config_with_literal_secrets_readable_by_others_fails(self):
+        # config loading refuses such a file (exit 78); doctor names the keys to move.
         path = self.env.write_config(self.smtp_config("hunter2-very-secret"))
         os.chmod(path, 0o644)
         res = self.env.run("doctor")
-        self.assertEqual(res.returncode, 0)
+        self.assertEqual(res.returncode, 1)
         self.assertNotIn("hunter2", res.stdout + res.stderr)
-        self.assertIn("warn config_permissions: " + path + " holds secrets "
+        self.assertIn("fail config: config file " + path + " holds secrets "
+                      "(providers.mail.password) and is readable by group or others", res.stdout)
+        self.assertIn("fail config_permissions: " + path + " holds secrets "
                       "(providers.mail.password) and has mode 0644", res.stdout)
         os.chmod(path, 0o600)
         self.assertEqual(self.status_of(self.doctor()[1], "config_permissions"), "ok")

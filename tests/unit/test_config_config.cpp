@@ -1089,6 +1089,47 @@ TEST_F(ConfigSearch, PathsInTheFileAreRelativeToItsDirectory) {
     EXPECT_FALSE(fs::exists(m_other.path() / "db"));
 }
 
+// ---- secrets written in a file others can read (refused like ssh refuses such keys) ------
+
+TEST_F(ConfigSearch, LiteralSecretInAFileOthersCanReadIsRefused) {
+    const auto file = m_other.write("loose.yaml", "providers:\n  mail:\n    type: smtp\n"
+                                                  "    url: smtp://127.0.0.1:2525\n"
+                                                  "    password: hunter2-literal\n");
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                              fs::perms::others_read);
+    auto opts = options(all());
+    opts.config_flag = file.string();
+    try {
+        load(opts);
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Exit::config);
+        EXPECT_EQ(std::string(e.what()),
+                  "config file " + file.string() +
+                      " holds secrets (providers.mail.password) and is readable by group or "
+                      "others (mode 0644): chmod 600 it, or use ${env:NAME} / ${file:PATH} "
+                      "references");
+        EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos);
+    }
+    fs::permissions(file, fs::perms::group_read, fs::perm_options::remove);
+    EXPECT_THROW(load(opts), Error) << "others can still read it";
+    fs::permissions(file, fs::perms::others_read, fs::perm_options::remove);
+    EXPECT_EQ(load(opts).providers.at("mail").type, "smtp");
+}
+
+TEST_F(ConfigSearch, ReferencesOnlyInAFileOthersCanReadAreAccepted) {
+    const auto file = m_other.write("refs.yaml", "providers:\n  mail:\n    type: smtp\n"
+                                                 "    url: smtp://127.0.0.1:2525\n"
+                                                 "    password: ${env:SMTP_PASSWORD}\n");
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                              fs::perms::others_read);
+    Vars vars = all();
+    vars["SMTP_PASSWORD"] = "from-env";
+    auto opts = options(vars);
+    opts.config_flag = file.string();
+    EXPECT_EQ(load(opts).providers.at("mail").find("password")->value, "from-env");
+}
+
 // ---- audience ---------------------------------------------------------------------------
 
 TEST(ConfigAudience, DefaultRegionIsAKnownRegion) {
