@@ -67,7 +67,9 @@ for name in $names; do
   if (cd "$work" && TZ=UTC "$dir/tests/fuzz/fuzz_$name" -max_total_time="$seconds" \
         -timeout=10 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 $dict \
         -artifact_prefix="$work/" corpus >"$work/log" 2>&1); then
-    echo "fuzz: $name: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$') runs, nothing found" >&2
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$')
+    rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$work/log" | grep -o '[0-9]*$')
+    echo "fuzz: $name: $runs runs ($rate/s), nothing found" >&2
   else
     echo "fuzz: $name: FOUND something, see $work/log and $work/crash-* | timeout-* | oom-*" >&2
     tail -n 40 "$work/log" >&2

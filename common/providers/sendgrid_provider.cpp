@@ -162,8 +162,7 @@ std::optional<Millis> rate_limit_wait(const HttpResponse& response, TimePoint no
         const std::string& v = it->second;
         auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), reset);
         if (ec == std::errc() && end == v.data() + v.size()) {
-            Millis wait = std::chrono::seconds(reset) - now.time_since_epoch();
-            return std::max(wait, Millis{1000});
+            return std::max(wait_until(reset, now), Millis{1000});
         }
     }
     return std::nullopt;

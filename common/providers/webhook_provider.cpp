@@ -274,7 +274,10 @@ class WebhookProvider final : public Provider {
             {"Expect", ""}, // no "100-continue" round trip for large bodies
         };
         for (const auto& [name, value] : m_settings.headers) {
-            auto same = [&](const auto& h) { return lower(h.first) == lower(name); };
+            // Not [&name]: clang 14 (the fuzz build) cannot capture a structured binding.
+            auto same = [lowered = lower(name)](const auto& h) {
+                return lower(h.first) == lowered;
+            };
             all.erase(std::remove_if(all.begin(), all.end(), same), all.end());
             all.emplace_back(name, value);
         }

@@ -17,6 +17,16 @@ Expected<nlohmann::json> parse_object(const std::string& text, const std::string
     return j;
 }
 
+// True when `text` is valid UTF-8, as nlohmann::json::dump() demands of every string.
+bool is_utf8(const std::string& text) {
+    try {
+        nlohmann::json(text).dump();
+        return true;
+    } catch (const nlohmann::json::type_error&) {
+        return false;
+    }
+}
+
 } // namespace
 
 Expected<std::string> merge_template_data(const DataSources& sources) {
@@ -35,7 +45,12 @@ Expected<std::string> merge_template_data(const DataSources& sources) {
         }
         data.update(*json);
     }
-    for (const auto& pair : sources.pairs) {
+    for (std::size_t i = 0; i < sources.pairs.size(); ++i) {
+        const std::string& pair = sources.pairs[i];
+        if (!is_utf8(pair)) {
+            return Unexpected{"--data #" + std::to_string(i + 1) +
+                              ": not valid UTF-8 (convert it, e.g. with iconv -t UTF-8)"};
+        }
         auto eq = pair.find('=');
         if (eq == std::string::npos || eq == 0) {
             return Unexpected{"--data \"" + pair + "\": expected KEY=VALUE"};

@@ -20,7 +20,7 @@ struct DataSources {
 
 // Returns the merged data as compact JSON text (an object), or an Unexpected such as
 // `--data-json: not valid JSON`, `--data-file data.json: must be a JSON object` or
-// `--data "x": expected KEY=VALUE`.
+// `--data "x": expected KEY=VALUE`, `--data #2: not valid UTF-8 (...)`.
 Expected<std::string> merge_template_data(const DataSources& sources);
 
 } // namespace notify::render
