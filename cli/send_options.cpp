@@ -20,6 +20,7 @@
 #include "common/error.hpp"
 #include "common/render/catalog.hpp"
 #include "common/render/message_render.hpp"
+#include "common/render/template_data.hpp"
 #include "common/schedule/duration.hpp"
 #include "common/schedule/time_text.hpp"
 #include "common/text/spelling.hpp"
@@ -86,19 +87,8 @@ Millis duration_or_throw(const std::string& flag, const std::string& text) {
     return *d;
 }
 
-nlohmann::json parse_object(const std::string& text, const std::string& what) {
-    auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded()) {
-        throw Error(Exit::data, what + ": not valid JSON");
-    }
-    if (!j.is_object()) {
-        throw Error(Exit::data, what + ": must be a JSON object");
-    }
-    return j;
-}
-
 std::string build_data(const SendOptions& o) {
-    nlohmann::json data = nlohmann::json::object();
+    render::DataSources sources;
     if (o.data_file) {
         std::error_code ec;
         if (std::filesystem::is_directory(*o.data_file, ec)) {
@@ -109,20 +99,16 @@ std::string build_data(const SendOptions& o) {
         if (!file || !(buffer << file.rdbuf())) {
             throw Error(Exit::io, "--data-file: cannot read " + *o.data_file);
         }
-        std::string text = buffer.str();
-        data.update(parse_object(text, "--data-file " + *o.data_file));
+        sources.file_text = buffer.str();
+        sources.file_label = "--data-file " + *o.data_file;
     }
-    if (o.data_json) {
-        data.update(parse_object(*o.data_json, "--data-json"));
+    sources.json = o.data_json;
+    sources.pairs = o.data_pairs;
+    auto data = render::merge_template_data(sources);
+    if (!data) {
+        throw Error(Exit::data, data.error());
     }
-    for (const auto& pair : o.data_pairs) {
-        auto eq = pair.find('=');
-        if (eq == std::string::npos || eq == 0) {
-            throw Error(Exit::data, "--data \"" + pair + "\": expected KEY=VALUE");
-        }
-        data[pair.substr(0, eq)] = pair.substr(eq + 1);
-    }
-    return data.dump();
+    return std::move(*data);
 }
 
 // "12582912 bytes (12.0 MiB)" for messages about sizes.

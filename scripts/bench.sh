@@ -6,6 +6,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/deps.sh" --bench
 build="$root/build-bench"
-"$root/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=Release -DNOTIFY_TESTS=OFF -DNOTIFY_BENCH=ON
+"$root/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=Release \
+  "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" -DNOTIFY_TESTS=OFF -DNOTIFY_BENCH=ON
 exec /usr/bin/python3 "$root/tests/bench/run.py" --build "$build" \
   --out "$build/bench-results.json" "$@"

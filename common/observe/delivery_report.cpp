@@ -133,7 +133,13 @@ Expected<std::vector<DeliveryReport>> sendgrid_reports(std::string_view body) {
             continue;
         }
         if (auto ts = event.find("timestamp"); ts != event.end() && ts->is_number_integer()) {
-            report.at = from_unix_ms(ts->get<long long>() * 1000);
+            // Unix seconds from 1970 to 9999-12-31; anything else is not a time (and would
+            // overflow as milliseconds): the report then has none.
+            constexpr long long k_max_unix_seconds = 253'402'300'799;
+            const long long seconds = ts->get<long long>();
+            if (seconds >= 0 && seconds <= k_max_unix_seconds) {
+                report.at = from_unix_ms(seconds * 1000);
+            }
         }
         reports.push_back(std::move(report));
     }

@@ -36,8 +36,9 @@ bool twilio_signature_valid(const std::string& auth_token, const std::string& ur
 
 // SendGrid's event webhook body. delivered -> delivered; bounce, dropped -> failed; open ->
 // opened; click -> clicked (the URL in the detail); other events are skipped. The receipt is
-// sg_message_id up to its first '.', which is the X-Message-Id of the send. Fails on a body
-// that is not a JSON array of objects.
+// sg_message_id up to its first '.', which is the X-Message-Id of the send; `at` is the
+// event's `timestamp` (unix seconds) when it is one from 1970 to 9999. Fails on a body that is
+// not a JSON array of objects.
 Expected<std::vector<DeliveryReport>> sendgrid_reports(std::string_view body);
 
 // The Signed Event Webhook: an ECDSA P-256 SHA-256 signature (base64 DER, header

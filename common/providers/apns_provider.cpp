@@ -131,6 +131,15 @@ bool header_safe(const std::string& value) {
                         [](unsigned char c) { return c < 0x20 || c == 0x7f; });
 }
 
+// The "reason" of an APNs error body, or "".
+std::string reason_of(const HttpResponse& response) {
+    json body = json::parse(response.body, nullptr, false);
+    if (body.is_object() && body.contains("reason") && body["reason"].is_string()) {
+        return body["reason"].get<std::string>();
+    }
+    return {};
+}
+
 class ApnsProvider final : public Provider {
   public:
     ApnsProvider(std::string name, ApnsSettings settings, const schedule::Clock& clock)
@@ -259,62 +268,8 @@ class ApnsProvider final : public Provider {
         return r;
     }
 
-    static std::string reason_of(const HttpResponse& response) {
-        json body = json::parse(response.body, nullptr, false);
-        if (body.is_object() && body.contains("reason") && body["reason"].is_string()) {
-            return body["reason"].get<std::string>();
-        }
-        return {};
-    }
-
     SendResult classify(const HttpResponse& response) const {
-        if (!response.error.empty()) {
-            return SendResult::failed(transport_failure_kind(response),
-                                      "apns: " + redact_url(m_s.url) + ": " + response.error);
-        }
-        const long status = response.status;
-        if (status == 200) {
-            auto id = response.headers.find("apns-id");
-            return SendResult::sent(id != response.headers.end() && !id->second.empty()
-                                        ? id->second
-                                        : "accepted (no apns-id)");
-        }
-        const std::string reason = reason_of(response);
-        std::string what =
-            "apns: HTTP " + std::to_string(status) + (reason.empty() ? "" : " " + reason);
-        const auto now = m_clock.now();
-        auto retry_after = [&]() -> std::optional<Millis> {
-            auto it = response.headers.find("retry-after");
-            return it == response.headers.end() ? std::nullopt : parse_retry_after(it->second, now);
-        };
-        if (status == 400 && reason == "BadDeviceToken") {
-            return SendResult::failed(FailureKind::invalid_recipient,
-                                      what + " (not a device token of the " + m_s.environment +
-                                          " environment)");
-        }
-        if (status == 410) {
-            json body = json::parse(response.body, nullptr, false);
-            if (body.is_object() && body.contains("timestamp") &&
-                body["timestamp"].is_number_integer()) {
-                what += " (since " +
-                        schedule::format_rfc3339(from_unix_ms(body["timestamp"].get<long long>())) +
-                        ")";
-            }
-            return SendResult::failed(FailureKind::invalid_recipient, what);
-        }
-        if (status == 403) {
-            return SendResult::failed(FailureKind::auth, what);
-        }
-        if (status == 429) {
-            return SendResult::failed(FailureKind::rate_limited, what, retry_after());
-        }
-        if (status >= 500) {
-            return SendResult::failed(FailureKind::transient, what, retry_after());
-        }
-        if (status >= 400) {
-            return SendResult::failed(FailureKind::permanent, what);
-        }
-        return SendResult::failed(FailureKind::transient, what + " (unexpected)");
+        return classify_apns_response(response, m_s.url, m_s.environment, m_clock.now());
     }
 
     std::string m_name;
@@ -331,6 +286,56 @@ const schedule::Clock& system_clock() {
 }
 
 } // namespace
+
+SendResult classify_apns_response(const HttpResponse& response, const std::string& url,
+                                  const std::string& environment, TimePoint now) {
+    if (!response.error.empty()) {
+        return SendResult::failed(transport_failure_kind(response),
+                                  "apns: " + redact_url(url) + ": " + response.error);
+    }
+    const long status = response.status;
+    if (status == 200) {
+        auto id = response.headers.find("apns-id");
+        return SendResult::sent(id != response.headers.end() && !id->second.empty()
+                                    ? id->second
+                                    : "accepted (no apns-id)");
+    }
+    const std::string reason = reason_of(response);
+    std::string what =
+        "apns: HTTP " + std::to_string(status) + (reason.empty() ? "" : " " + reason);
+    auto retry_after = [&]() -> std::optional<Millis> {
+        auto it = response.headers.find("retry-after");
+        return it == response.headers.end() ? std::nullopt : parse_retry_after(it->second, now);
+    };
+    if (status == 400 && reason == "BadDeviceToken") {
+        return SendResult::failed(FailureKind::invalid_recipient,
+                                  what + " (not a device token of the " + environment +
+                                      " environment)");
+    }
+    if (status == 410) {
+        json body = json::parse(response.body, nullptr, false);
+        if (body.is_object() && body.contains("timestamp") &&
+            body["timestamp"].is_number_integer()) {
+            what += " (since " +
+                    schedule::format_rfc3339(from_unix_ms(body["timestamp"].get<long long>())) +
+                    ")";
+        }
+        return SendResult::failed(FailureKind::invalid_recipient, what);
+    }
+    if (status == 403) {
+        return SendResult::failed(FailureKind::auth, what);
+    }
+    if (status == 429) {
+        return SendResult::failed(FailureKind::rate_limited, what, retry_after());
+    }
+    if (status >= 500) {
+        return SendResult::failed(FailureKind::transient, what, retry_after());
+    }
+    if (status >= 400) {
+        return SendResult::failed(FailureKind::permanent, what);
+    }
+    return SendResult::failed(FailureKind::transient, what + " (unexpected)");
+}
 
 void check_apns_config(const config::ProviderConfig& cfg) {
     SettingsReader(cfg).read();

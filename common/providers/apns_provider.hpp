@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/config/config.hpp"
+#include "common/providers/http_client.hpp"
 #include "common/providers/provider.hpp"
 #include "common/schedule/clock.hpp"
 
@@ -26,5 +27,12 @@ void check_apns_config(const config::ProviderConfig& cfg);
 // and renewed after 40 minutes, one per instance. send() may run on several threads at once.
 std::unique_ptr<Provider> make_apns_provider(const config::ProviderConfig& cfg,
                                              const schedule::Clock* clock = nullptr);
+
+// Classifies APNs' answer to one push (`url`: the service, named in transport errors;
+// `environment`: production or sandbox, named when a token is refused; `now`: for Retry-After):
+// 200 sent with the apns-id, 400 BadDeviceToken and 410 invalid_recipient, 403 auth,
+// 429 rate_limited, 5xx transient, other 4xx permanent. Never throws.
+SendResult classify_apns_response(const HttpResponse& response, const std::string& url,
+                                  const std::string& environment, TimePoint now);
 
 } // namespace notify::providers

@@ -513,32 +513,7 @@ class ExecProvider final : public Provider {
             return SendResult::failed(FailureKind::transient,
                                       stderr_line.empty() ? detail : detail + ": " + stderr_line);
         }
-        const int code = WEXITSTATUS(*run.status);
-        const Reply reply = parse_reply(run.out);
-        if (code == 0) {
-            if (reply.id) {
-                return SendResult::sent(one_line(*reply.id, k_receipt_chars));
-            }
-            std::string receipt;
-            if (reply.object) {
-                receipt = reply.detail ? one_line(*reply.detail, k_receipt_chars) : "";
-            } else {
-                receipt = one_line(run.out, k_receipt_chars);
-            }
-            return SendResult::sent(receipt.empty() ? "exit 0" : receipt);
-        }
-        std::string why;
-        if (reply.detail) {
-            why = one_line(*reply.detail, k_detail_chars);
-        }
-        if (why.empty()) {
-            why = stderr_line;
-        }
-        if (why.empty() && !reply.object) {
-            why = one_line(run.out, k_detail_chars);
-        }
-        std::string detail = "exit " + std::to_string(code) + (why.empty() ? "" : ": " + why);
-        return SendResult::failed(kind_of_exit(code), std::move(detail), reply.retry_after);
+        return classify_exec_exit(WEXITSTATUS(*run.status), run.out, run.err_tail);
     }
 
     std::string m_name;
@@ -630,6 +605,35 @@ std::vector<std::string> command_of(const config::ProviderConfig& cfg) {
 }
 
 } // namespace
+
+SendResult classify_exec_exit(int code, const std::string& out, const std::string& err_tail) {
+    const std::string stderr_line = last_line(err_tail);
+    const Reply reply = parse_reply(out);
+    if (code == 0) {
+        if (reply.id) {
+            return SendResult::sent(one_line(*reply.id, k_receipt_chars));
+        }
+        std::string receipt;
+        if (reply.object) {
+            receipt = reply.detail ? one_line(*reply.detail, k_receipt_chars) : "";
+        } else {
+            receipt = one_line(out, k_receipt_chars);
+        }
+        return SendResult::sent(receipt.empty() ? "exit 0" : receipt);
+    }
+    std::string why;
+    if (reply.detail) {
+        why = one_line(*reply.detail, k_detail_chars);
+    }
+    if (why.empty()) {
+        why = stderr_line;
+    }
+    if (why.empty() && !reply.object) {
+        why = one_line(out, k_detail_chars);
+    }
+    std::string detail = "exit " + std::to_string(code) + (why.empty() ? "" : ": " + why);
+    return SendResult::failed(kind_of_exit(code), std::move(detail), reply.retry_after);
+}
 
 void check_exec_config(const config::ProviderConfig& cfg) {
     command_of(cfg);

@@ -22,4 +22,10 @@ void check_exec_config(const config::ProviderConfig& cfg);
 // mutable state: send() may run on several threads at once.
 std::unique_ptr<Provider> make_exec_provider(const config::ProviderConfig& cfg);
 
+// Classifies a plugin run that exited with `code`, from its stdout `out` (the protocol's
+// optional JSON object: id, detail, retry_after in seconds) and the tail of its stderr: exit 0
+// sent (receipt: id, else detail, else the output's first line), 65 permanent, 67
+// invalid_recipient, 77 auth, others transient. Never throws.
+SendResult classify_exec_exit(int code, const std::string& out, const std::string& err_tail);
+
 } // namespace notify::providers

@@ -359,47 +359,7 @@ class FcmProvider final : public Provider {
     }
 
     SendResult classify(const HttpResponse& response) const {
-        if (!response.error.empty()) {
-            return SendResult::failed(transport_failure_kind(response),
-                                      "fcm: " + redact_url(m_send_url) + ": " + response.error);
-        }
-        const long status = response.status;
-        if (status == 200) {
-            json doc = json::parse(response.body, nullptr, false);
-            if (doc.is_object() && doc.contains("name") && doc["name"].is_string()) {
-                return SendResult::sent(doc["name"].get<std::string>());
-            }
-            return SendResult::sent("accepted (no message name)");
-        }
-        const FcmError error = fcm_error_of(response.body);
-        const std::string what = one_line("fcm: HTTP " + std::to_string(status) +
-                                          (error.code.empty() ? "" : " " + error.code) +
-                                          (error.message.empty() ? "" : ": " + error.message));
-        std::optional<Millis> retry_after;
-        if (auto it = response.headers.find("retry-after"); it != response.headers.end()) {
-            retry_after = parse_retry_after(it->second, m_clock.now());
-        }
-        const std::string& code = error.code;
-        if (code == "UNREGISTERED" || code == "SENDER_ID_MISMATCH" ||
-            (code == "INVALID_ARGUMENT" &&
-             error.message.find("not a valid FCM registration token") != std::string::npos)) {
-            return SendResult::failed(FailureKind::invalid_recipient, what);
-        }
-        if (code == "QUOTA_EXCEEDED" || status == 429) {
-            return SendResult::failed(FailureKind::rate_limited, what,
-                                      retry_after.value_or(k_quota_delay));
-        }
-        if (code == "UNAVAILABLE" || code == "INTERNAL" || code == "UNSPECIFIED_ERROR" ||
-            status >= 500) {
-            return SendResult::failed(FailureKind::transient, what, retry_after);
-        }
-        if (code == "THIRD_PARTY_AUTH_ERROR" || status == 401 || status == 403) {
-            return SendResult::failed(FailureKind::auth, what);
-        }
-        if (status >= 400) {
-            return SendResult::failed(FailureKind::permanent, what);
-        }
-        return SendResult::failed(FailureKind::transient, what + " (unexpected)");
+        return classify_fcm_response(response, m_send_url, m_clock.now());
     }
 
     std::string m_name;
@@ -417,6 +377,51 @@ const schedule::Clock& system_clock() {
 }
 
 } // namespace
+
+SendResult classify_fcm_response(const HttpResponse& response, const std::string& send_url,
+                                 TimePoint now) {
+    if (!response.error.empty()) {
+        return SendResult::failed(transport_failure_kind(response),
+                                  "fcm: " + redact_url(send_url) + ": " + response.error);
+    }
+    const long status = response.status;
+    if (status == 200) {
+        json doc = json::parse(response.body, nullptr, false);
+        if (doc.is_object() && doc.contains("name") && doc["name"].is_string()) {
+            return SendResult::sent(doc["name"].get<std::string>());
+        }
+        return SendResult::sent("accepted (no message name)");
+    }
+    const FcmError error = fcm_error_of(response.body);
+    const std::string what = one_line("fcm: HTTP " + std::to_string(status) +
+                                      (error.code.empty() ? "" : " " + error.code) +
+                                      (error.message.empty() ? "" : ": " + error.message));
+    std::optional<Millis> retry_after;
+    if (auto it = response.headers.find("retry-after"); it != response.headers.end()) {
+        retry_after = parse_retry_after(it->second, now);
+    }
+    const std::string& code = error.code;
+    if (code == "UNREGISTERED" || code == "SENDER_ID_MISMATCH" ||
+        (code == "INVALID_ARGUMENT" &&
+         error.message.find("not a valid FCM registration token") != std::string::npos)) {
+        return SendResult::failed(FailureKind::invalid_recipient, what);
+    }
+    if (code == "QUOTA_EXCEEDED" || status == 429) {
+        return SendResult::failed(FailureKind::rate_limited, what,
+                                  retry_after.value_or(k_quota_delay));
+    }
+    if (code == "UNAVAILABLE" || code == "INTERNAL" || code == "UNSPECIFIED_ERROR" ||
+        status >= 500) {
+        return SendResult::failed(FailureKind::transient, what, retry_after);
+    }
+    if (code == "THIRD_PARTY_AUTH_ERROR" || status == 401 || status == 403) {
+        return SendResult::failed(FailureKind::auth, what);
+    }
+    if (status >= 400) {
+        return SendResult::failed(FailureKind::permanent, what);
+    }
+    return SendResult::failed(FailureKind::transient, what + " (unexpected)");
+}
 
 void check_fcm_config(const config::ProviderConfig& cfg) {
     SettingsReader(cfg).read();

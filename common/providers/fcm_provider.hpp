@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/config/config.hpp"
+#include "common/providers/http_client.hpp"
 #include "common/providers/provider.hpp"
 #include "common/schedule/clock.hpp"
 
@@ -26,5 +27,13 @@ void check_fcm_config(const config::ProviderConfig& cfg);
 // on several threads at once.
 std::unique_ptr<Provider> make_fcm_provider(const config::ProviderConfig& cfg,
                                             const schedule::Clock* clock = nullptr);
+
+// Classifies FCM's answer to one messages:send POST (`send_url` is named in transport errors;
+// `now` reads Retry-After): 200 sent with the message name; UNREGISTERED, SENDER_ID_MISMATCH
+// and an invalid token invalid_recipient; QUOTA_EXCEEDED or 429 rate_limited; UNAVAILABLE,
+// INTERNAL or 5xx transient; THIRD_PARTY_AUTH_ERROR, 401 or 403 auth; other 4xx permanent.
+// Never throws.
+SendResult classify_fcm_response(const HttpResponse& response, const std::string& send_url,
+                                 TimePoint now);
 
 } // namespace notify::providers

@@ -169,15 +169,27 @@ std::optional<Millis> parse_retry_after(const std::string& value, TimePoint now)
     long long seconds = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
     if (ec == std::errc() && end == value.data() + value.size() && seconds >= 0) {
-        return Millis{seconds * 1000};
+        return std::chrono::seconds{std::min<long long>(seconds, k_max_retry_after.count())};
     }
     // IMF-fixdate: "Wed, 21 Oct 2015 07:28:00 GMT" (curl_getdate parses every HTTP form).
     std::time_t when = curl_getdate(value.c_str(), nullptr);
     if (when < 0) {
         return std::nullopt;
     }
-    Millis delta = std::chrono::seconds(when) - now.time_since_epoch();
-    return std::max(delta, Millis{0});
+    return wait_until(when, now);
+}
+
+Millis wait_until(long long unix_seconds, TimePoint now) {
+    const long long now_seconds =
+        std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count();
+    if (unix_seconds <= now_seconds) {
+        return Millis{0};
+    }
+    // now_seconds is within +-LLONG_MAX / 1000: neither side can overflow.
+    if (unix_seconds - k_max_retry_after.count() >= now_seconds) {
+        return k_max_retry_after;
+    }
+    return std::chrono::seconds(unix_seconds) - now.time_since_epoch();
 }
 
 FailureKind transport_failure_kind(const HttpResponse& response) {

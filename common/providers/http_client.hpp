@@ -62,8 +62,17 @@ class HttpSession {
     std::vector<void*> m_idle; // CURL* handles not in use
 };
 
-// Parses a Retry-After value (delta-seconds or an HTTP-date) relative to `now`.
+// The longest wait a service can ask for (Retry-After, X-RateLimit-Reset): longer ones are
+// read as this, so that no arithmetic on them overflows.
+inline constexpr std::chrono::seconds k_max_retry_after{366LL * 24 * 3600};
+
+// Parses a Retry-After value (delta-seconds or an HTTP-date) relative to `now`: the wait, at
+// least 0 and at most k_max_retry_after; nullopt when the value is neither form.
 std::optional<Millis> parse_retry_after(const std::string& value, TimePoint now);
+
+// The wait until `unix_seconds` (an instant such as X-RateLimit-Reset) from `now`, clamped to
+// [0, k_max_retry_after].
+Millis wait_until(long long unix_seconds, TimePoint now);
 
 // How a transport error classifies: a TLS certificate problem (the service's certificate does
 // not verify, an unusable ca_file) is auth, since only an operator can fix it, as for smtp;

@@ -225,6 +225,10 @@ void validate(const config::Config& config) {
                                               ".rate_limit: " + parsed.error());
             }
         }
+        // Structured bindings are captured through references: clang 14 (the fuzz build)
+        // cannot capture them.
+        const std::string& provider_name = name;
+        const config::ProviderConfig& provider_config = provider;
         auto check_key = [&](const std::string& key, const std::string& origin) {
             if (std::find(known.begin(), known.end(), key) != known.end()) {
                 return;
@@ -237,11 +241,12 @@ void validate(const config::Config& config) {
             }
             auto guess = text::closest_match(key, known);
             throw Error(Exit::config,
-                        where(origin) + "providers." + name + ": unknown key \"" + key +
-                            "\" for type " + provider.type +
+                        where(origin) + "providers." + provider_name + ": unknown key \"" + key +
+                            "\" for type " + provider_config.type +
                             (guess ? " (did you mean \"" + *guess + "\"?)" : ""),
-                        known.empty() ? "type " + provider.type + " takes no options"
-                                      : "keys of type " + provider.type + ": " + joined(known));
+                        known.empty()
+                            ? "type " + provider_config.type + " takes no options"
+                            : "keys of type " + provider_config.type + ": " + joined(known));
         };
         for (const auto& [key, setting] : provider.options) {
             check_key(key, setting.origin);

@@ -162,8 +162,7 @@ std::optional<Millis> rate_limit_wait(const HttpResponse& response, TimePoint no
         const std::string& v = it->second;
         auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), reset);
         if (ec == std::errc() && end == v.data() + v.size()) {
-            Millis wait = std::chrono::seconds(reset) - now.time_since_epoch();
-            return std::max(wait, Millis{1000});
+            return std::max(wait_until(reset, now), Millis{1000});
         }
     }
     return std::nullopt;
@@ -245,47 +244,51 @@ class SendgridProvider final : public Provider {
     }
 
     SendResult classify(const HttpResponse& response, TimePoint now) const {
-        const std::string what = "sendgrid: HTTP " + std::to_string(response.status);
-        if (!response.error.empty()) {
-            return classify_http(response, "sendgrid", now);
-        }
-        const long s = response.status;
-        if (s == 200 || s == 202) {
-            auto it = response.headers.find("x-message-id");
-            if (it != response.headers.end() && !it->second.empty()) {
-                return SendResult::sent(one_line(it->second, 100));
-            }
-            return SendResult::sent(s == 200 ? "200 OK (sandbox mode: not delivered)"
-                                             : "202 Accepted");
-        }
-        ApiErrors errors = api_errors(response.body);
-        const std::string detail = what + (errors.text.empty() ? "" : ": " + errors.text);
-        if (s == 400) {
-            return SendResult::failed(
-                errors.recipient ? FailureKind::invalid_recipient : FailureKind::permanent, detail);
-        }
-        if (s == 401 || s == 403) {
-            return SendResult::failed(FailureKind::auth,
-                                      detail + " (check providers." + m_s.name + ".api_key)");
-        }
-        if (s == 413) {
-            return SendResult::failed(FailureKind::permanent, detail);
-        }
-        if (s == 429) {
-            return SendResult::failed(FailureKind::rate_limited, detail,
-                                      rate_limit_wait(response, now));
-        }
-        SendResult r = classify_http(response, "sendgrid", now);
-        if (!errors.text.empty()) {
-            r.detail = detail;
-        }
-        return r;
+        return classify_sendgrid_response(response, m_s.name, now);
     }
 
     SendgridSettings m_s;
 };
 
 } // namespace
+
+SendResult classify_sendgrid_response(const HttpResponse& response, const std::string& name,
+                                      TimePoint now) {
+    const std::string what = "sendgrid: HTTP " + std::to_string(response.status);
+    if (!response.error.empty()) {
+        return classify_http(response, "sendgrid", now);
+    }
+    const long s = response.status;
+    if (s == 200 || s == 202) {
+        auto it = response.headers.find("x-message-id");
+        if (it != response.headers.end() && !it->second.empty()) {
+            return SendResult::sent(one_line(it->second, 100));
+        }
+        return SendResult::sent(s == 200 ? "200 OK (sandbox mode: not delivered)" : "202 Accepted");
+    }
+    ApiErrors errors = api_errors(response.body);
+    const std::string detail = what + (errors.text.empty() ? "" : ": " + errors.text);
+    if (s == 400) {
+        return SendResult::failed(
+            errors.recipient ? FailureKind::invalid_recipient : FailureKind::permanent, detail);
+    }
+    if (s == 401 || s == 403) {
+        return SendResult::failed(FailureKind::auth,
+                                  detail + " (check providers." + name + ".api_key)");
+    }
+    if (s == 413) {
+        return SendResult::failed(FailureKind::permanent, detail);
+    }
+    if (s == 429) {
+        return SendResult::failed(FailureKind::rate_limited, detail,
+                                  rate_limit_wait(response, now));
+    }
+    SendResult r = classify_http(response, "sendgrid", now);
+    if (!errors.text.empty()) {
+        r.detail = detail;
+    }
+    return r;
+}
 
 void check_sendgrid_config(const config::ProviderConfig& cfg) {
     read_settings(cfg);

@@ -145,26 +145,7 @@ class SlackProvider final : public Provider {
         request.ca_file = m_settings.ca_file;
 
         const HttpResponse response = http_perform(request);
-        if (!response.error.empty()) {
-            // curl names at most the host; the path, which holds the token, never appears.
-            return SendResult::failed(transport_failure_kind(response), "slack: " + response.error);
-        }
-        const std::string reason = one_line(response.body, k_reason_chars);
-        if (response.status >= 200 && response.status < 300) {
-            return SendResult::sent(reason.empty() ? "ok" : reason);
-        }
-        SendResult result = classify_http(response, "slack", schedule::SystemClock().now());
-        if (!reason.empty()) {
-            result.detail += " " + reason;
-        }
-        const bool client_error =
-            response.status >= 400 && response.status < 500 && response.status != 429;
-        if (client_error) {
-            if (auto kind = kind_of_code(reason, recipient_url)) {
-                result.kind = *kind;
-            }
-        }
-        return result;
+        return classify_slack_response(response, recipient_url, schedule::SystemClock().now());
     }
 
   private:
@@ -173,6 +154,30 @@ class SlackProvider final : public Provider {
 };
 
 } // namespace
+
+SendResult classify_slack_response(const HttpResponse& response, bool recipient_url,
+                                   TimePoint now) {
+    if (!response.error.empty()) {
+        // curl names at most the host; the path, which holds the token, never appears.
+        return SendResult::failed(transport_failure_kind(response), "slack: " + response.error);
+    }
+    const std::string reason = one_line(response.body, k_reason_chars);
+    if (response.status >= 200 && response.status < 300) {
+        return SendResult::sent(reason.empty() ? "ok" : reason);
+    }
+    SendResult result = classify_http(response, "slack", now);
+    if (!reason.empty()) {
+        result.detail += " " + reason;
+    }
+    const bool client_error =
+        response.status >= 400 && response.status < 500 && response.status != 429;
+    if (client_error) {
+        if (auto kind = kind_of_code(reason, recipient_url)) {
+            result.kind = *kind;
+        }
+    }
+    return result;
+}
 
 void check_slack_config(const config::ProviderConfig& cfg) {
     settings_of(cfg);

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/config/config.hpp"
+#include "common/providers/http_client.hpp"
 #include "common/providers/provider.hpp"
 
 namespace notify::providers {
@@ -18,5 +19,11 @@ void check_slack_config(const config::ProviderConfig& cfg);
 // Builds the provider after check_slack_config(cfg); throws as it does. The instance holds no
 // mutable state: send() may run on several threads at once.
 std::unique_ptr<Provider> make_slack_provider(const config::ProviderConfig& cfg);
+
+// Classifies Slack's answer to one incoming-webhook POST (`recipient_url`: the URL came from
+// the message's `to`, so a dead webhook is the recipient's fault; `now` reads Retry-After):
+// 2xx sent; Slack's 4xx reason codes (invalid_token, channel_not_found, ...) refine
+// classify_http(). Never throws.
+SendResult classify_slack_response(const HttpResponse& response, bool recipient_url, TimePoint now);
 
 } // namespace notify::providers

@@ -180,29 +180,9 @@ std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* use
 
 // Keeps the server's reply lines (never what the client sent: AUTH carries credentials).
 int on_debug(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
-    if (type != CURLINFO_HEADER_IN) {
-        return 0;
-    }
-    auto* replies = static_cast<std::vector<std::string>*>(user);
-    std::string text(data, size);
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        std::string line = text.substr(start, end == std::string::npos ? end : end - start);
-        while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) {
-            line.pop_back();
-        }
-        if (!line.empty()) {
-            replies->push_back(std::move(line));
-        }
-        if (end == std::string::npos) {
-            break;
-        }
-        start = end + 1;
-    }
-    if (replies->size() > k_kept_replies) {
-        replies->erase(replies->begin(),
-                       replies->end() - static_cast<std::ptrdiff_t>(k_kept_replies));
+    if (type == CURLINFO_HEADER_IN) {
+        collect_smtp_replies(std::string_view(data, size),
+                             *static_cast<std::vector<std::string>*>(user));
     }
     return 0;
 }
@@ -345,69 +325,95 @@ class SmtpProvider final : public Provider {
 
     SendResult classify(CURLcode rc, long code, const std::string& what,
                         const std::vector<std::string>& replies, const std::string& id) const {
-        if (rc == CURLE_OK) {
-            std::string accepted = one_line(reply_with(replies, 250));
-            return SendResult::sent("<" + id + ">" +
-                                    (accepted.empty() ? "" : " (" + accepted + ")"));
-        }
-        const std::string reply = one_line(code >= 400 ? reply_with(replies, code) : "");
-        // "RCPT failed: 550" -> "RCPT"; curl names the command that got the reply.
-        const std::string stage = what.substr(0, what.find(" failed: "));
-        std::string detail = "smtp: " + what + (reply.empty() ? "" : " (" + reply + ")");
-        if (what.find(" failed: ") != std::string::npos && !reply.empty()) {
-            detail = "smtp: " + stage + " refused: " + reply;
-        } else if (rc == CURLE_WEIRD_SERVER_REPLY && what == curl_easy_strerror(rc) &&
-                   !reply.empty()) {
-            detail = "smtp: message refused after DATA: " + reply; // curl names no stage
-        }
-        const std::string fix = " (check providers." + m_s.name + ")";
-        switch (rc) {
-        case CURLE_LOGIN_DENIED:
-            return SendResult::failed(FailureKind::auth, "smtp: authentication refused" +
-                                                             (reply.empty() ? "" : ": " + reply) +
-                                                             fix);
-        case CURLE_USE_SSL_FAILED:
-            return SendResult::failed(
-                FailureKind::auth,
-                "smtp: STARTTLS is required but the server refused it: " + what + fix);
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_CERTPROBLEM:
-        case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-            return SendResult::failed(FailureKind::auth,
-                                      "smtp: TLS verification failed: " + what + fix);
-        case CURLE_UNSUPPORTED_PROTOCOL:
-        case CURLE_URL_MALFORMAT:
-            return SendResult::failed(FailureKind::auth, "smtp: " + what + fix);
-        default:
-            break;
-        }
-        if (code >= 400 && code < 600) {
-            if (code == 530 || code == 534 || code == 535 || code == 538) {
-                return SendResult::failed(FailureKind::auth, detail + fix);
-            }
-            if (code < 500) {
-                return SendResult::failed(FailureKind::transient, detail);
-            }
-            if (stage == "RCPT" && (code == 550 || code == 551 || code == 553)) {
-                const std::string enhanced = enhanced_status(reply);
-                bool bad_address = enhanced.empty() || enhanced.rfind("5.1.", 0) == 0;
-                return SendResult::failed(
-                    bad_address ? FailureKind::invalid_recipient : FailureKind::permanent, detail);
-            }
-            if (stage == "MAIL" && code != 552) {
-                // The sender is refused: every message would be; an operator must act.
-                return SendResult::failed(FailureKind::auth, detail + fix);
-            }
-            return SendResult::failed(FailureKind::permanent, detail);
-        }
-        return SendResult::failed(FailureKind::transient, detail);
+        return classify_smtp_result(rc, code, what, replies, id, m_s.name);
     }
 
     SmtpSettings m_s;
 };
 
 } // namespace
+
+void collect_smtp_replies(std::string_view data, std::vector<std::string>& replies) {
+    const std::string text(data);
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        std::string line = text.substr(start, end == std::string::npos ? end : end - start);
+        while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) {
+            line.pop_back();
+        }
+        if (!line.empty()) {
+            replies.push_back(std::move(line));
+        }
+        if (end == std::string::npos) {
+            break;
+        }
+        start = end + 1;
+    }
+    if (replies.size() > k_kept_replies) {
+        replies.erase(replies.begin(), replies.end() - static_cast<std::ptrdiff_t>(k_kept_replies));
+    }
+}
+
+SendResult classify_smtp_result(int curl_code, long code, const std::string& what,
+                                const std::vector<std::string>& replies, const std::string& id,
+                                const std::string& name) {
+    const auto rc = static_cast<CURLcode>(curl_code);
+    if (rc == CURLE_OK) {
+        std::string accepted = one_line(reply_with(replies, 250));
+        return SendResult::sent("<" + id + ">" + (accepted.empty() ? "" : " (" + accepted + ")"));
+    }
+    const std::string reply = one_line(code >= 400 ? reply_with(replies, code) : "");
+    // "RCPT failed: 550" -> "RCPT"; curl names the command that got the reply.
+    const std::string stage = what.substr(0, what.find(" failed: "));
+    std::string detail = "smtp: " + what + (reply.empty() ? "" : " (" + reply + ")");
+    if (what.find(" failed: ") != std::string::npos && !reply.empty()) {
+        detail = "smtp: " + stage + " refused: " + reply;
+    } else if (rc == CURLE_WEIRD_SERVER_REPLY && what == curl_easy_strerror(rc) && !reply.empty()) {
+        detail = "smtp: message refused after DATA: " + reply; // curl names no stage
+    }
+    const std::string fix = " (check providers." + name + ")";
+    switch (rc) {
+    case CURLE_LOGIN_DENIED:
+        return SendResult::failed(FailureKind::auth, "smtp: authentication refused" +
+                                                         (reply.empty() ? "" : ": " + reply) + fix);
+    case CURLE_USE_SSL_FAILED:
+        return SendResult::failed(FailureKind::auth,
+                                  "smtp: STARTTLS is required but the server refused it: " + what +
+                                      fix);
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return SendResult::failed(FailureKind::auth,
+                                  "smtp: TLS verification failed: " + what + fix);
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return SendResult::failed(FailureKind::auth, "smtp: " + what + fix);
+    default:
+        break;
+    }
+    if (code >= 400 && code < 600) {
+        if (code == 530 || code == 534 || code == 535 || code == 538) {
+            return SendResult::failed(FailureKind::auth, detail + fix);
+        }
+        if (code < 500) {
+            return SendResult::failed(FailureKind::transient, detail);
+        }
+        if (stage == "RCPT" && (code == 550 || code == 551 || code == 553)) {
+            const std::string enhanced = enhanced_status(reply);
+            bool bad_address = enhanced.empty() || enhanced.rfind("5.1.", 0) == 0;
+            return SendResult::failed(
+                bad_address ? FailureKind::invalid_recipient : FailureKind::permanent, detail);
+        }
+        if (stage == "MAIL" && code != 552) {
+            // The sender is refused: every message would be; an operator must act.
+            return SendResult::failed(FailureKind::auth, detail + fix);
+        }
+        return SendResult::failed(FailureKind::permanent, detail);
+    }
+    return SendResult::failed(FailureKind::transient, detail);
+}
 
 void check_smtp_config(const config::ProviderConfig& cfg) {
     read_settings(cfg);

@@ -181,51 +181,7 @@ class TwilioProvider final : public Provider {
     }
 
     SendResult classify(const HttpResponse& response) const {
-        if (!response.error.empty()) {
-            return SendResult::failed(transport_failure_kind(response),
-                                      "twilio: " + one_line(response.error));
-        }
-        auto json = nlohmann::json::parse(response.body, nullptr, false);
-        if (response.status >= 200 && response.status < 300) {
-            if (json.is_object() && json.contains("sid") && json["sid"].is_string()) {
-                return SendResult::sent(one_line(json["sid"].get<std::string>()));
-            }
-            return SendResult::sent("twilio: HTTP " + std::to_string(response.status));
-        }
-        SendResult result = classify_http(response, "twilio", m_clock->now());
-        std::optional<long long> code;
-        std::string text;
-        if (json.is_object()) {
-            if (auto it = json.find("code"); it != json.end() && it->is_number_integer()) {
-                code = it->get<long long>();
-            }
-            if (auto it = json.find("message"); it != json.end() && it->is_string()) {
-                text = one_line(it->get<std::string>());
-            }
-        } else {
-            text = one_line(response.body);
-        }
-        if (code) {
-            result.detail += " " + std::to_string(*code);
-            if (auto kind = kind_of_code(*code)) {
-                result.kind = *kind;
-            }
-        }
-        if (!text.empty()) {
-            result.detail += ": " + text;
-        }
-        if (code == 21610) {
-            result.detail += " (opt-out: the recipient replied STOP)";
-        }
-        if (result.kind == FailureKind::rate_limited && !result.retry_after) {
-            if (auto it = response.headers.find("retry-after"); it != response.headers.end()) {
-                result.retry_after = parse_retry_after(it->second, m_clock->now());
-            }
-        }
-        if (result.kind != FailureKind::rate_limited && result.kind != FailureKind::transient) {
-            result.retry_after.reset();
-        }
-        return result;
+        return classify_twilio_response(response, m_clock->now());
     }
 
     TwilioSettings m_s;
@@ -234,6 +190,54 @@ class TwilioProvider final : public Provider {
 };
 
 } // namespace
+
+SendResult classify_twilio_response(const HttpResponse& response, TimePoint now) {
+    if (!response.error.empty()) {
+        return SendResult::failed(transport_failure_kind(response),
+                                  "twilio: " + one_line(response.error));
+    }
+    auto json = nlohmann::json::parse(response.body, nullptr, false);
+    if (response.status >= 200 && response.status < 300) {
+        if (json.is_object() && json.contains("sid") && json["sid"].is_string()) {
+            return SendResult::sent(one_line(json["sid"].get<std::string>()));
+        }
+        return SendResult::sent("twilio: HTTP " + std::to_string(response.status));
+    }
+    SendResult result = classify_http(response, "twilio", now);
+    std::optional<long long> code;
+    std::string text;
+    if (json.is_object()) {
+        if (auto it = json.find("code"); it != json.end() && it->is_number_integer()) {
+            code = it->get<long long>();
+        }
+        if (auto it = json.find("message"); it != json.end() && it->is_string()) {
+            text = one_line(it->get<std::string>());
+        }
+    } else {
+        text = one_line(response.body);
+    }
+    if (code) {
+        result.detail += " " + std::to_string(*code);
+        if (auto kind = kind_of_code(*code)) {
+            result.kind = *kind;
+        }
+    }
+    if (!text.empty()) {
+        result.detail += ": " + text;
+    }
+    if (code == 21610) {
+        result.detail += " (opt-out: the recipient replied STOP)";
+    }
+    if (result.kind == FailureKind::rate_limited && !result.retry_after) {
+        if (auto it = response.headers.find("retry-after"); it != response.headers.end()) {
+            result.retry_after = parse_retry_after(it->second, now);
+        }
+    }
+    if (result.kind != FailureKind::rate_limited && result.kind != FailureKind::transient) {
+        result.retry_after.reset();
+    }
+    return result;
+}
 
 void check_twilio_config(const config::ProviderConfig& cfg) {
     settings_of(cfg);

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/config/config.hpp"
+#include "common/providers/http_client.hpp"
 #include "common/providers/provider.hpp"
 #include "common/schedule/clock.hpp"
 
@@ -23,5 +24,10 @@ void check_twilio_config(const config::ProviderConfig& cfg);
 // mutable state: send() may run on several threads at once.
 std::unique_ptr<Provider> make_twilio_provider(const config::ProviderConfig& cfg,
                                                std::shared_ptr<const schedule::Clock> clock = {});
+
+// Classifies Twilio's answer to one Messages POST (`now` reads Retry-After): 2xx sent with
+// the message sid; otherwise as classify_http(), refined by Twilio's error `code` (21610
+// opted_out, invalid numbers invalid_recipient, ...). Never throws.
+SendResult classify_twilio_response(const HttpResponse& response, TimePoint now);
 
 } // namespace notify::providers

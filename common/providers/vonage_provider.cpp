@@ -164,6 +164,12 @@ VonageSettings settings_of(const config::ProviderConfig& cfg) {
     return s;
 }
 
+// The Retry-After of `response`, if it has a readable one.
+std::optional<Millis> retry_after(const HttpResponse& response, TimePoint now) {
+    auto it = response.headers.find("retry-after");
+    return it == response.headers.end() ? std::nullopt : parse_retry_after(it->second, now);
+}
+
 class VonageProvider final : public Provider {
   public:
     VonageProvider(VonageSettings settings, std::shared_ptr<const schedule::Clock> clock)
@@ -210,84 +216,8 @@ class VonageProvider final : public Provider {
         return out;
     }
 
-    std::optional<Millis> retry_after(const HttpResponse& response) const {
-        auto it = response.headers.find("retry-after");
-        return it == response.headers.end() ? std::nullopt
-                                            : parse_retry_after(it->second, m_clock->now());
-    }
-
     SendResult classify(const HttpResponse& response) const {
-        if (!response.error.empty()) {
-            return SendResult::failed(transport_failure_kind(response),
-                                      "vonage: " + one_line(response.error));
-        }
-        auto json = nlohmann::json::parse(response.body, nullptr, false);
-        if (response.status < 200 || response.status >= 300) {
-            SendResult result = classify_http(response, "vonage", m_clock->now());
-            std::string text;
-            if (json.is_object()) {
-                for (const char* key : {"error-text", "title", "detail"}) {
-                    text = text_of(json, key);
-                    if (!text.empty()) {
-                        break;
-                    }
-                }
-            } else {
-                text = response.body;
-            }
-            text = one_line(text);
-            if (!text.empty()) {
-                result.detail += ": " + text;
-            }
-            return result;
-        }
-        const std::string what = "vonage: HTTP " + std::to_string(response.status);
-        if (!json.is_object() || !json.contains("messages") || !json["messages"].is_array() ||
-            json["messages"].empty()) {
-            return SendResult::failed(FailureKind::transient,
-                                      what + " without a messages list in the reply");
-        }
-        const auto& messages = json["messages"];
-        std::string receipt;
-        for (std::size_t i = 0; i < messages.size(); ++i) {
-            const auto& segment = messages[i];
-            const std::string status_text =
-                segment.is_object() ? text_of(segment, "status") : std::string();
-            long status = -1;
-            try {
-                std::size_t used = 0;
-                status = std::stol(status_text, &used);
-                if (used != status_text.size()) {
-                    status = -1;
-                }
-            } catch (const std::exception&) {
-                status = -1;
-            }
-            if (status == 0) {
-                const std::string id = text_of(segment, "message-id");
-                receipt += (receipt.empty() || id.empty() ? "" : ",") + one_line(id);
-                continue;
-            }
-            if (status < 0) {
-                return SendResult::failed(FailureKind::transient,
-                                          what + " with an unreadable status in messages[" +
-                                              std::to_string(i) + "]");
-            }
-            const std::string error_text = text_of(segment, "error-text");
-            std::string detail = "vonage: status " + std::to_string(status);
-            if (!error_text.empty()) {
-                detail += ": " + one_line(error_text);
-            }
-            if (messages.size() > 1) {
-                detail += " (segment " + std::to_string(i + 1) + " of " +
-                          std::to_string(messages.size()) + ")";
-            }
-            const FailureKind kind = kind_of_status(status, error_text);
-            return SendResult::failed(kind, std::move(detail),
-                                      kind == FailureKind::rate_limited ? retry_after(response)
-                                                                        : std::nullopt);
-        }
-        return SendResult::sent(receipt.empty() ? what : receipt);
+        return classify_vonage_response(response, m_clock->now());
     }
 
     VonageSettings m_s;
@@ -295,6 +225,80 @@ class VonageProvider final : public Provider {
 };
 
 } // namespace
+
+SendResult classify_vonage_response(const HttpResponse& response, TimePoint now) {
+    if (!response.error.empty()) {
+        return SendResult::failed(transport_failure_kind(response),
+                                  "vonage: " + one_line(response.error));
+    }
+    auto json = nlohmann::json::parse(response.body, nullptr, false);
+    if (response.status < 200 || response.status >= 300) {
+        SendResult result = classify_http(response, "vonage", now);
+        std::string text;
+        if (json.is_object()) {
+            for (const char* key : {"error-text", "title", "detail"}) {
+                text = text_of(json, key);
+                if (!text.empty()) {
+                    break;
+                }
+            }
+        } else {
+            text = response.body;
+        }
+        text = one_line(text);
+        if (!text.empty()) {
+            result.detail += ": " + text;
+        }
+        return result;
+    }
+    const std::string what = "vonage: HTTP " + std::to_string(response.status);
+    if (!json.is_object() || !json.contains("messages") || !json["messages"].is_array() ||
+        json["messages"].empty()) {
+        return SendResult::failed(FailureKind::transient,
+                                  what + " without a messages list in the reply");
+    }
+    const auto& messages = json["messages"];
+    std::string receipt;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        const auto& segment = messages[i];
+        const std::string status_text =
+            segment.is_object() ? text_of(segment, "status") : std::string();
+        long status = -1;
+        try {
+            std::size_t used = 0;
+            status = std::stol(status_text, &used);
+            if (used != status_text.size()) {
+                status = -1;
+            }
+        } catch (const std::exception&) {
+            status = -1;
+        }
+        if (status == 0) {
+            const std::string id = text_of(segment, "message-id");
+            receipt += (receipt.empty() || id.empty() ? "" : ",") + one_line(id);
+            continue;
+        }
+        if (status < 0) {
+            return SendResult::failed(FailureKind::transient,
+                                      what + " with an unreadable status in messages[" +
+                                          std::to_string(i) + "]");
+        }
+        const std::string error_text = text_of(segment, "error-text");
+        std::string detail = "vonage: status " + std::to_string(status);
+        if (!error_text.empty()) {
+            detail += ": " + one_line(error_text);
+        }
+        if (messages.size() > 1) {
+            detail += " (segment " + std::to_string(i + 1) + " of " +
+                      std::to_string(messages.size()) + ")";
+        }
+        const FailureKind kind = kind_of_status(status, error_text);
+        return SendResult::failed(kind, std::move(detail),
+                                  kind == FailureKind::rate_limited ? retry_after(response, now)
+                                                                    : std::nullopt);
+    }
+    return SendResult::sent(receipt.empty() ? what : receipt);
+}
 
 bool needs_unicode(std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/config/config.hpp"
+#include "common/providers/http_client.hpp"
 #include "common/providers/provider.hpp"
 #include "common/schedule/clock.hpp"
 
@@ -28,5 +29,11 @@ std::unique_ptr<Provider> make_vonage_provider(const config::ProviderConfig& cfg
 // True when `text` (UTF-8) has a character outside the GSM 03.38 default alphabet and its
 // extension table, or is not valid UTF-8: the message must then go as type=unicode.
 bool needs_unicode(std::string_view text);
+
+// Classifies Vonage's answer to one SMS POST (`now` reads Retry-After): a 2xx reply is sent
+// when every messages[].status is "0" (receipt: the message-ids), else classified by the first
+// failing segment's status; a non-2xx reply as classify_http() with the error text. Never
+// throws.
+SendResult classify_vonage_response(const HttpResponse& response, TimePoint now);
 
 } // namespace notify::providers

@@ -213,6 +213,23 @@ Settings settings_of(const config::ProviderConfig& cfg) {
     return s;
 }
 
+// " id=<id>" from a JSON object's string or number `id`; "" when there is none.
+std::string receipt_id(const std::string& body) {
+    auto j = nlohmann::json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        return {};
+    }
+    auto it = j.find("id");
+    if (it == j.end()) {
+        return {};
+    }
+    std::string id = it->is_string()   ? it->get<std::string>()
+                     : it->is_number() ? it->dump()
+                                       : std::string();
+    id = one_line(id, k_excerpt_chars);
+    return id.empty() ? "" : " id=" + id;
+}
+
 class WebhookProvider final : public Provider {
   public:
     WebhookProvider(std::string name, Settings settings)
@@ -244,29 +261,7 @@ class WebhookProvider final : public Provider {
 
         const HttpResponse response = http_perform(request);
         const TimePoint now = schedule::SystemClock().now();
-        const std::string what = "webhook: " + origin_of(endpoint);
-        if (!response.error.empty()) {
-            return SendResult::failed(transport_failure_kind(response),
-                                      what + ": " + response.error);
-        }
-        const long status = response.status;
-        const std::string status_text = "HTTP " + std::to_string(status);
-        if (status >= 200 && status < 300) {
-            return SendResult::sent(status_text + receipt_id(response.body));
-        }
-        const std::string why = excerpt(response.body);
-        const std::string tail = why.empty() ? "" : ": " + why;
-        if (status == 410) {
-            return SendResult::failed(FailureKind::invalid_recipient,
-                                      what + ": " + status_text + " (the endpoint is gone)" + tail);
-        }
-        if (status >= 300 && status < 400) {
-            return SendResult::failed(FailureKind::permanent,
-                                      what + ": " + status_text + " (redirects are not followed)");
-        }
-        SendResult result = classify_http(response, what, now);
-        result.detail += tail;
-        return result;
+        return classify_webhook_response(response, origin_of(endpoint), now);
     }
 
   private:
@@ -279,7 +274,10 @@ class WebhookProvider final : public Provider {
             {"Expect", ""}, // no "100-continue" round trip for large bodies
         };
         for (const auto& [name, value] : m_settings.headers) {
-            auto same = [&](const auto& h) { return lower(h.first) == lower(name); };
+            // Not [&name]: clang 14 (the fuzz build) cannot capture a structured binding.
+            auto same = [lowered = lower(name)](const auto& h) {
+                return lower(h.first) == lowered;
+            };
             all.erase(std::remove_if(all.begin(), all.end(), same), all.end());
             all.emplace_back(name, value);
         }
@@ -303,28 +301,37 @@ class WebhookProvider final : public Provider {
         return out;
     }
 
-    // " id=<id>" from a JSON object's string or number `id`; "" when there is none.
-    static std::string receipt_id(const std::string& body) {
-        auto j = nlohmann::json::parse(body, nullptr, false);
-        if (j.is_discarded() || !j.is_object()) {
-            return {};
-        }
-        auto it = j.find("id");
-        if (it == j.end()) {
-            return {};
-        }
-        std::string id = it->is_string()   ? it->get<std::string>()
-                         : it->is_number() ? it->dump()
-                                           : std::string();
-        id = one_line(id, k_excerpt_chars);
-        return id.empty() ? "" : " id=" + id;
-    }
-
     std::string m_name;
     Settings m_settings;
 };
 
 } // namespace
+
+SendResult classify_webhook_response(const HttpResponse& response, const std::string& origin,
+                                     TimePoint now) {
+    const std::string what = "webhook: " + origin;
+    if (!response.error.empty()) {
+        return SendResult::failed(transport_failure_kind(response), what + ": " + response.error);
+    }
+    const long status = response.status;
+    const std::string status_text = "HTTP " + std::to_string(status);
+    if (status >= 200 && status < 300) {
+        return SendResult::sent(status_text + receipt_id(response.body));
+    }
+    const std::string why = excerpt(response.body);
+    const std::string tail = why.empty() ? "" : ": " + why;
+    if (status == 410) {
+        return SendResult::failed(FailureKind::invalid_recipient,
+                                  what + ": " + status_text + " (the endpoint is gone)" + tail);
+    }
+    if (status >= 300 && status < 400) {
+        return SendResult::failed(FailureKind::permanent,
+                                  what + ": " + status_text + " (redirects are not followed)");
+    }
+    SendResult result = classify_http(response, what, now);
+    result.detail += tail;
+    return result;
+}
 
 void check_webhook_config(const config::ProviderConfig& cfg) {
     settings_of(cfg);

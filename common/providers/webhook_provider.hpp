@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common/config/config.hpp"
+#include "common/providers/http_client.hpp"
 #include "common/providers/provider.hpp"
 
 namespace notify::providers {
@@ -25,5 +26,12 @@ void check_webhook_config(const config::ProviderConfig& cfg);
 // Builds the provider after check_webhook_config(cfg); throws as it does. The instance holds
 // no mutable state: send() may run on several threads at once.
 std::unique_ptr<Provider> make_webhook_provider(const config::ProviderConfig& cfg);
+
+// Classifies an endpoint's answer to one webhook request (`origin`: its scheme://host, named in
+// details; `now` reads Retry-After): 2xx sent (receipt: the JSON body's `id`), 410
+// invalid_recipient, 3xx permanent (redirects are not followed), others as classify_http()
+// with the body's error text. Never throws.
+SendResult classify_webhook_response(const HttpResponse& response, const std::string& origin,
+                                     TimePoint now);
 
 } // namespace notify::providers

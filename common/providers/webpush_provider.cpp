@@ -393,55 +393,7 @@ class WebpushProvider final : public Provider {
 
     SendResult classify(const HttpResponse& response, const std::string& origin,
                         TimePoint now) const {
-        const std::string what = "webpush: POST " + origin;
-        if (!response.error.empty()) {
-            return SendResult::failed(transport_failure_kind(response),
-                                      what + ": " + response.error);
-        }
-        const long status = response.status;
-        if (status >= 200 && status < 300) {
-            auto location = response.headers.find("location");
-            return SendResult::sent(location != response.headers.end() && !location->second.empty()
-                                        ? location->second
-                                        : "HTTP " + std::to_string(status));
-        }
-        const std::string excerpt = excerpt_of(response.body);
-        std::string detail = "webpush: HTTP " + std::to_string(status) + " from " + origin;
-        auto with = [&](const std::string& meaning) {
-            return detail + ": " + meaning + (excerpt.empty() ? "" : " (" + excerpt + ")");
-        };
-        auto retry_after = [&]() -> std::optional<Millis> {
-            auto it = response.headers.find("retry-after");
-            return it == response.headers.end() ? std::nullopt : parse_retry_after(it->second, now);
-        };
-        switch (status) {
-        case 404:
-        case 410:
-            return SendResult::failed(FailureKind::invalid_recipient,
-                                      with("the subscription has expired or was unsubscribed"));
-        case 413:
-            return SendResult::failed(FailureKind::permanent, with("the payload is too large"));
-        case 429:
-            return SendResult::failed(FailureKind::rate_limited, with("too many requests"),
-                                      retry_after());
-        case 400:
-            return SendResult::failed(FailureKind::permanent, with("the request was refused"));
-        case 401:
-        case 403:
-            return SendResult::failed(FailureKind::auth,
-                                      with("the VAPID credentials were refused"));
-        default:
-            break;
-        }
-        if (status >= 500) {
-            return SendResult::failed(FailureKind::transient, with("the push service failed"),
-                                      retry_after());
-        }
-        SendResult other = classify_http(response, "webpush: " + origin, now);
-        if (!other.ok && !excerpt.empty()) {
-            other.detail += " (" + excerpt + ")";
-        }
-        return other;
+        return classify_webpush_response(response, origin, now);
     }
 
     struct CachedToken {
@@ -457,6 +409,57 @@ class WebpushProvider final : public Provider {
 };
 
 } // namespace
+
+SendResult classify_webpush_response(const HttpResponse& response, const std::string& origin,
+                                     TimePoint now) {
+    const std::string what = "webpush: POST " + origin;
+    if (!response.error.empty()) {
+        return SendResult::failed(transport_failure_kind(response), what + ": " + response.error);
+    }
+    const long status = response.status;
+    if (status >= 200 && status < 300) {
+        auto location = response.headers.find("location");
+        return SendResult::sent(location != response.headers.end() && !location->second.empty()
+                                    ? location->second
+                                    : "HTTP " + std::to_string(status));
+    }
+    const std::string excerpt = excerpt_of(response.body);
+    std::string detail = "webpush: HTTP " + std::to_string(status) + " from " + origin;
+    auto with = [&](const std::string& meaning) {
+        return detail + ": " + meaning + (excerpt.empty() ? "" : " (" + excerpt + ")");
+    };
+    auto retry_after = [&]() -> std::optional<Millis> {
+        auto it = response.headers.find("retry-after");
+        return it == response.headers.end() ? std::nullopt : parse_retry_after(it->second, now);
+    };
+    switch (status) {
+    case 404:
+    case 410:
+        return SendResult::failed(FailureKind::invalid_recipient,
+                                  with("the subscription has expired or was unsubscribed"));
+    case 413:
+        return SendResult::failed(FailureKind::permanent, with("the payload is too large"));
+    case 429:
+        return SendResult::failed(FailureKind::rate_limited, with("too many requests"),
+                                  retry_after());
+    case 400:
+        return SendResult::failed(FailureKind::permanent, with("the request was refused"));
+    case 401:
+    case 403:
+        return SendResult::failed(FailureKind::auth, with("the VAPID credentials were refused"));
+    default:
+        break;
+    }
+    if (status >= 500) {
+        return SendResult::failed(FailureKind::transient, with("the push service failed"),
+                                  retry_after());
+    }
+    SendResult other = classify_http(response, "webpush: " + origin, now);
+    if (!other.ok && !excerpt.empty()) {
+        other.detail += " (" + excerpt + ")";
+    }
+    return other;
+}
 
 void check_webpush_config(const config::ProviderConfig& cfg) {
     settings_of(cfg);

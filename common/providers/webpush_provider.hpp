@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "common/config/config.hpp"
+#include "common/providers/http_client.hpp"
 #include "common/providers/provider.hpp"
 #include "common/schedule/clock.hpp"
 
@@ -31,5 +32,12 @@ void check_webpush_config(const config::ProviderConfig& cfg);
 std::unique_ptr<Provider>
 make_webpush_provider(const config::ProviderConfig& cfg,
                       std::shared_ptr<const schedule::Clock> clock = nullptr);
+
+// Classifies a push service's answer to one POST (`origin`: the endpoint's scheme://host,
+// named in details; `now` reads Retry-After): 2xx sent with Location; 404/410
+// invalid_recipient; 400/413 permanent; 401/403 auth; 429 rate_limited; 5xx transient; others
+// as classify_http(). Never throws.
+SendResult classify_webpush_response(const HttpResponse& response, const std::string& origin,
+                                     TimePoint now);
 
 } // namespace notify::providers

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include <yaml-cpp/yaml.h>
 
@@ -50,19 +51,34 @@ nlohmann::json scalar_json(const YAML::Node& node) {
     return s;
 }
 
-nlohmann::json to_json(const YAML::Node& node) {
+// How deep sample data may nest; deeper (or an alias that contains itself) is a problem.
+constexpr int k_max_sample_depth = 32;
+
+// The YAML node as JSON, or nullopt when it nests deeper than k_max_sample_depth.
+std::optional<nlohmann::json> to_json(const YAML::Node& node, int depth = 0) {
+    if (depth > k_max_sample_depth) {
+        return std::nullopt;
+    }
     switch (node.Type()) {
     case YAML::NodeType::Map: {
         nlohmann::json object = nlohmann::json::object();
         for (const auto& entry : node) {
-            object[entry.first.Scalar()] = to_json(entry.second);
+            auto value = to_json(entry.second, depth + 1);
+            if (!value) {
+                return std::nullopt;
+            }
+            object[entry.first.Scalar()] = std::move(*value);
         }
         return object;
     }
     case YAML::NodeType::Sequence: {
         nlohmann::json array = nlohmann::json::array();
         for (const auto& item : node) {
-            array.push_back(to_json(item));
+            auto value = to_json(item, depth + 1);
+            if (!value) {
+                return std::nullopt;
+            }
+            array.push_back(std::move(*value));
         }
         return array;
     }
@@ -110,9 +126,14 @@ class Parser {
             } else if (key == "sample") {
                 if (!value.IsMap() && !value.IsNull()) {
                     problem(line_of(value), "sample must be a map of sample data");
-                } else {
+                } else if (auto sample =
+                               value.IsNull() ? nlohmann::json::object() : to_json(value)) {
                     t.has_sample = true;
-                    t.sample = value.IsNull() ? nlohmann::json::object() : to_json(value);
+                    t.sample = std::move(*sample);
+                } else {
+                    problem(line_of(value), "sample nests deeper than " +
+                                                std::to_string(k_max_sample_depth) +
+                                                " levels (or an alias contains itself)");
                 }
             } else if (key == "channels") {
                 has_channels = true;

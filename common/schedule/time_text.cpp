@@ -309,6 +309,12 @@ Expected<TimePoint> parse_time(std::string_view text) {
         }
         seconds = static_cast<std::int64_t>(*local);
     }
+    // RFC 3339 has four-digit years: an offset must not move the instant out of them.
+    constexpr std::int64_t k_first_second = -62'167'219'200; // 0000-01-01T00:00:00Z
+    constexpr std::int64_t k_last_second = 253'402'300'799;  // 9999-12-31T23:59:59Z
+    if (seconds < k_first_second || seconds > k_last_second) {
+        return fail(text, "out of range (years 0000 to 9999 in UTC)");
+    }
     return from_unix_ms(seconds * 1000 + f.millis);
 }
 

@@ -113,6 +113,23 @@ struct SendgridKey {
     }
 };
 
+// Fuzz finding (fuzz_delivery_report, corpus delivery_report/08_sendgrid_ts_int_huge): an event
+// timestamp of 9223372036854775807 overflowed seconds * 1000 (UBSan: signed integer overflow).
+TEST(ObserveDeliveryReport, SendgridTimestampOutOfRangeHasNoTime) {
+    auto reports = sendgrid_reports(R"([
+        {"event": "delivered", "sg_message_id": "a.1", "timestamp": 9223372036854775807},
+        {"event": "delivered", "sg_message_id": "b.1", "timestamp": 18446744073709551615},
+        {"event": "delivered", "sg_message_id": "c.1", "timestamp": -1},
+        {"event": "delivered", "sg_message_id": "d.1", "timestamp": 253402300799}])");
+    ASSERT_TRUE(reports) << reports.error();
+    ASSERT_EQ(reports->size(), 4u);
+    EXPECT_EQ((*reports)[0].receipt, "a");
+    EXPECT_FALSE((*reports)[0].at);
+    EXPECT_FALSE((*reports)[1].at);
+    EXPECT_FALSE((*reports)[2].at);
+    EXPECT_EQ((*reports)[3].at, from_unix_ms(253'402'300'799'000));
+}
+
 TEST(ObserveDeliveryReport, SendgridSignature) {
     SendgridKey k;
     const std::string body = R"([{"event":"delivered","sg_message_id":"a.b"}])";

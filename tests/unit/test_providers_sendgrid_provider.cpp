@@ -393,3 +393,26 @@ TEST_F(SendgridProviderConfigTest, BadTimeoutAndCaFile) {
 
 } // namespace
 } // namespace notify::providers
+
+namespace notify::providers {
+namespace {
+
+// Fuzz finding (corpus sendgrid_response/10_reset_huge): a huge X-RateLimit-Reset overflowed
+// seconds -> milliseconds (UBSan: signed integer overflow); a far one now waits at most
+// k_max_retry_after.
+TEST(SendgridClassify, HugeRateLimitResetIsCapped) {
+    const TimePoint now = from_unix_ms(1'795'617'000'000);
+    HttpResponse r;
+    r.status = 429;
+    r.headers["x-ratelimit-reset"] = "9223372036854775807";
+    SendResult result = classify_sendgrid_response(r, "mail", now);
+    EXPECT_EQ(result.kind, FailureKind::rate_limited);
+    EXPECT_EQ(result.retry_after, k_max_retry_after);
+    r.headers["x-ratelimit-reset"] = "-9223372036854775808";
+    EXPECT_EQ(classify_sendgrid_response(r, "mail", now).retry_after, Millis{1000});
+    r.headers["x-ratelimit-reset"] = "1795617060";
+    EXPECT_EQ(classify_sendgrid_response(r, "mail", now).retry_after, Millis{60'000});
+}
+
+} // namespace
+} // namespace notify::providers

@@ -71,6 +71,17 @@ TEST(RenderTemplateFile, ParsesPartsFieldsAndLines) {
     EXPECT_EQ(t.part_for("sms"), nullptr);
 }
 
+// Fuzz finding (fuzz_template_file, corpus template_file/07): "sample: &x\n  a: *x" (an alias
+// inside itself) recursed without end converting the sample to JSON: a stack overflow.
+TEST(RenderTemplateFile, SampleThatContainsItselfIsAProblem) {
+    EXPECT_THAT(problems_of("sample: &x\n  a: *x\nchannels:\n  sms:\n    body: hi\n"),
+                ElementsAre(testing::HasSubstr(
+                    "sample nests deeper than 32 levels (or an alias contains itself)")));
+    std::string deep = "sample:\n  a: " + std::string(40, '[') + std::string(40, ']') +
+                       "\nchannels:\n  sms:\n    body: hi\n";
+    EXPECT_EQ(problems_of(deep).size(), 1u);
+}
+
 TEST(RenderTemplateFile, DefaultPartServesOtherChannels) {
     LoadResult r = parse("channels:\n  email: {subject: s, text: t}\n  default: {body: b}\n");
     ASSERT_TRUE(r.file);

@@ -73,6 +73,20 @@ TEST(ParseTime, Rfc3339Utc) {
     EXPECT_EQ(parsed("9999-12-31T23:59:59Z"), utc(9999, 12, 31, 23, 59, 59));
 }
 
+// Fuzz finding (fuzz_time_text, corpus time_text/13): "0000-01-01T00:00:00+23:59" parsed to an
+// instant in year -1, which format_rfc3339 printed as "-001-12-31T00:01:00Z" (not RFC 3339, and
+// not readable back). Offsets may not move an instant out of years 0000-9999.
+TEST(ParseTime, OffsetsOutsideYears0000To9999AreRejected) {
+    EXPECT_EQ(
+        error_of("0000-01-01T00:00:00+23:59"),
+        expected_error("0000-01-01T00:00:00+23:59", "out of range (years 0000 to 9999 in UTC)"));
+    EXPECT_EQ(
+        error_of("9999-12-31T23:59:59-00:01"),
+        expected_error("9999-12-31T23:59:59-00:01", "out of range (years 0000 to 9999 in UTC)"));
+    EXPECT_EQ(parsed("0000-01-01T00:00:00-00:01"), utc(0, 1, 1, 0, 1));
+    EXPECT_EQ(parsed("9999-12-31T23:59:59.999Z"), utc(9999, 12, 31, 23, 59, 59) + Millis{999});
+}
+
 TEST(ParseTime, LowercaseAndSpaceSeparator) {
     const TimePoint want = utc(2026, 11, 25, 14, 30, 5);
     EXPECT_EQ(parsed("2026-11-25t14:30:05Z"), want);

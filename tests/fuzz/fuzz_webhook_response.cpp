@@ -1,0 +1,11 @@
+// Fuzz target: providers::classify_webhook_response, a webhook endpoint's answer.
+// Input: an HTTP response as text (see notify::fuzz::http_response).
+#include "common/providers/webhook_provider.hpp"
+#include "tests/fuzz/fuzz_input.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    using namespace notify::providers;
+    const HttpResponse response = notify::fuzz::http_response(notify::fuzz::as_text(data, size));
+    classify_webhook_response(response, "https://hooks.example.com", notify::fuzz::fixed_now());
+    return 0;
+}
