@@ -282,12 +282,12 @@ class FcmProvider final : public Provider {
         return r;
     }
 
-    HttpResponse post_message(const std::string& body, const std::string& token) const {
+    HttpResponse post_message(const std::string& body, const std::string& token) {
         HttpRequest r = base_request(m_send_url);
         r.body = body;
         r.headers = {"Authorization: Bearer " + token,
                      "Content-Type: application/json; charset=UTF-8"};
-        return http_perform(r);
+        return m_http.perform(r);
     }
 
     // Puts a usable access token in `token`: the cached one unless it expires within 5
@@ -319,7 +319,7 @@ class FcmProvider final : public Provider {
         r.headers = {"Content-Type: application/x-www-form-urlencoded"};
         r.body = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" +
                  *assertion;
-        const HttpResponse response = http_perform(r);
+        const HttpResponse response = m_http.perform(r);
         const std::string what = "fcm: token request to " + redact_url(m_s.token_url);
         if (!response.error.empty()) {
             return SendResult::failed(transport_failure_kind(response),
@@ -366,6 +366,7 @@ class FcmProvider final : public Provider {
     FcmSettings m_s;
     const schedule::Clock& m_clock;
     std::string m_send_url;
+    HttpSession m_http; // kept-alive connections, at most one per sending thread
     std::mutex m_token_mutex;
     std::string m_token;
     TimePoint m_token_expiry{};

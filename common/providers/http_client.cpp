@@ -117,19 +117,6 @@ HttpResponse perform_on(CURL* curl, const HttpRequest& request) {
 
 } // namespace
 
-HttpResponse http_perform(const HttpRequest& request) {
-    global_init();
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) {
-        HttpResponse response;
-        response.error = "cannot create an HTTP handle";
-        return response;
-    }
-    HttpResponse response = perform_on(curl, request);
-    curl_easy_cleanup(curl);
-    return response;
-}
-
 HttpSession::~HttpSession() {
     for (void* handle : m_idle) {
         curl_easy_cleanup(static_cast<CURL*>(handle));

@@ -36,14 +36,11 @@ struct HttpResponse {
     long http_version = 0;          // 1, 2 (CURL_HTTP_VERSION_*-independent: 1 = 1.x, 2 = 2)
 };
 
-// Performs `request` on a new connection. Never throws for network problems: they are in
-// `error`. Thread-safe (one easy handle per call).
-HttpResponse http_perform(const HttpRequest& request);
-
-// Kept-alive connections for a provider that sends many requests to one service (APNs wants
-// one long-lived HTTP/2 connection rather than a TLS handshake per push). Each perform()
-// borrows an idle handle, whose connection curl keeps open and reuses, or makes a new one:
-// callers on N threads at once hold at most N connections. Thread-safe.
+// Kept-alive connections for a provider: each perform() borrows an idle handle, whose
+// connections curl keeps open and reuses (per host), or makes a new one, so callers on N
+// threads at once hold at most N handles. Sending on a kept connection spares a TCP (and TLS)
+// handshake per notification; APNs asks for one long-lived HTTP/2 connection. Network
+// problems never throw: they are in the response's `error`. Thread-safe.
 // On libcurl before 8.0.0, h2c with prior knowledge (http:// with http2, only used against
 // test servers) opens a new connection per request: reusing one fails with "Error in the
 // HTTP2 framing layer" (curl issue #10634, fixed in 8.0.0).
@@ -54,7 +51,7 @@ class HttpSession {
     HttpSession(const HttpSession&) = delete;
     HttpSession& operator=(const HttpSession&) = delete;
 
-    // As http_perform(), on a kept-alive connection when one is idle.
+    // Performs `request`, on a kept-alive connection when one is idle.
     HttpResponse perform(const HttpRequest& request);
 
   private:

@@ -194,7 +194,7 @@ class SendgridProvider final : public Provider {
         request.timeout = m_s.timeout;
         request.connect_timeout = connect_timeout_for(m_s.timeout);
         request.ca_file = m_s.ca_file;
-        HttpResponse response = http_perform(request);
+        HttpResponse response = m_http.perform(request);
         return classify(response, schedule::SystemClock().now());
     }
 
@@ -248,6 +248,7 @@ class SendgridProvider final : public Provider {
     }
 
     SendgridSettings m_s;
+    HttpSession m_http; // kept-alive connections, at most one per sending thread
 };
 
 } // namespace

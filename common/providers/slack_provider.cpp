@@ -144,13 +144,14 @@ class SlackProvider final : public Provider {
         request.connect_timeout = connect_timeout_for(m_settings.timeout);
         request.ca_file = m_settings.ca_file;
 
-        const HttpResponse response = http_perform(request);
+        const HttpResponse response = m_http.perform(request);
         return classify_slack_response(response, recipient_url, schedule::SystemClock().now());
     }
 
   private:
     std::string m_name;
     Settings m_settings;
+    HttpSession m_http; // kept-alive connections, at most one per sending thread
 };
 
 } // namespace

@@ -152,7 +152,7 @@ class TwilioProvider final : public Provider {
         request.connect_timeout = connect_timeout_for(m_s.timeout);
         request.ca_file = m_s.ca_file;
         request.basic_auth = m_s.user + ":" + m_s.password;
-        const HttpResponse response = http_perform(request);
+        const HttpResponse response = m_http.perform(request);
         SendResult result = classify(response);
         result.detail = scrubbed(std::move(result.detail), {m_s.password});
         return result;
@@ -187,6 +187,7 @@ class TwilioProvider final : public Provider {
     TwilioSettings m_s;
     std::shared_ptr<const schedule::Clock> m_clock;
     std::string m_url;
+    HttpSession m_http; // kept-alive connections, at most one per sending thread
 };
 
 } // namespace

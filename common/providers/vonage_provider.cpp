@@ -191,7 +191,7 @@ class VonageProvider final : public Provider {
         request.timeout = m_s.timeout;
         request.connect_timeout = connect_timeout_for(m_s.timeout);
         request.ca_file = m_s.ca_file;
-        const HttpResponse response = http_perform(request);
+        const HttpResponse response = m_http.perform(request);
         SendResult result = classify(response);
         result.detail = scrubbed(std::move(result.detail), {m_s.api_secret});
         return result;
@@ -221,6 +221,7 @@ class VonageProvider final : public Provider {
     }
 
     VonageSettings m_s;
+    HttpSession m_http; // kept-alive connections, at most one per sending thread
     std::shared_ptr<const schedule::Clock> m_clock;
 };
 

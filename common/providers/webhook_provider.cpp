@@ -259,7 +259,7 @@ class WebhookProvider final : public Provider {
         request.ca_file = m_settings.ca_file;
         request.headers = request_headers(message, request.body);
 
-        const HttpResponse response = http_perform(request);
+        const HttpResponse response = m_http.perform(request);
         const TimePoint now = schedule::SystemClock().now();
         return classify_webhook_response(response, origin_of(endpoint), now);
     }
@@ -303,6 +303,7 @@ class WebhookProvider final : public Provider {
 
     std::string m_name;
     Settings m_settings;
+    HttpSession m_http; // kept-alive connections, at most one per sending thread
 };
 
 } // namespace

@@ -360,7 +360,7 @@ class WebpushProvider final : public Provider {
             "Authorization: " + m_s.key.authorization(*jwt),
             "Expect:",
         };
-        HttpResponse response = http_perform(request);
+        HttpResponse response = m_http.perform(request);
         return classify(response, subscription->origin, now);
     }
 
@@ -403,6 +403,7 @@ class WebpushProvider final : public Provider {
 
     std::string m_name;
     Settings m_s;
+    HttpSession m_http; // kept-alive connections, at most one per sending thread
     std::shared_ptr<const schedule::Clock> m_clock;
     std::mutex m_mutex;
     std::map<std::string, CachedToken> m_tokens; // by audience; guarded by m_mutex

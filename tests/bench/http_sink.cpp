@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
     httplib::Server server;
     server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server.set_keep_alive_max_count(1000000);
+    server.set_tcp_nodelay(true); // else Nagle and delayed ACKs hold each reply ~40 ms
     server.Post(".*", [&](const httplib::Request& req, httplib::Response& res) {
         const long long id = body_id(req.body);
         const long long at = now_ms();

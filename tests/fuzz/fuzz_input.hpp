@@ -38,7 +38,7 @@ inline long long leading_number(std::string_view text, long long fallback = 0) {
 //
 //   {"code": 20429, "message": "Too Many Requests"}
 // The first line is the status, then "name: value" header lines (names lower-cased, as
-// http_perform() stores them) up to an empty line, then the body. The pseudo-headers
+// HttpSession::perform() stores them) up to an empty line, then the body. The pseudo-headers
 // x-fuzz-error (a transport error text) and x-fuzz-certificate-error (any value) set the
 // transport fields.
 inline providers::HttpResponse http_response(std::string_view text) {
