@@ -27,6 +27,9 @@ namespace {
 constexpr Millis k_maintenance_interval{1000};
 // How often maintenance compares the queue with alerts.backlog and alerts.oldest_due.
 constexpr Millis k_threshold_interval{15'000};
+// How long a finished send may wait to be recorded with others in one transaction (one fsync)
+// while more sends are out. Only the store's view lags by this; sends never wait for it.
+constexpr Millis k_group_commit{10};
 
 policy::RetryPolicy retry_policy_of(const config::DeliveryPolicy& d) {
     policy::RetryPolicy p;
@@ -113,7 +116,9 @@ PassReport Dispatcher::run_until_idle() {
     for (;;) {
         PassReport r = turn();
         total += r;
-        if (m_running.empty() && r.claimed == 0 && r.scheduled == 0) {
+        bool ready = std::any_of(m_lanes.begin(), m_lanes.end(),
+                                 [](const Lane& lane) { return !lane.ready.empty(); });
+        if (m_running.empty() && !ready && r.claimed == 0 && r.scheduled == 0) {
             break;
         }
         if (m_options.should_stop && m_options.should_stop()) {
@@ -121,22 +126,29 @@ PassReport Dispatcher::run_until_idle() {
             break;
         }
         if (!m_running.empty()) {
+            long long wait = 200;
+            if (m_record_due) {
+                wait = std::clamp<long long>((*m_record_due - m_clock.now()).count(), 0, wait);
+            }
             pollfd fd{completion_fd(), POLLIN, 0};
-            ::poll(&fd, 1, 200);
+            ::poll(&fd, 1, static_cast<int>(wait));
         }
     }
     return total;
 }
 
 PassReport Dispatcher::turn() {
-    PassReport report = record_finished();
+    PassReport report;
     TimePoint now = m_clock.now();
+    release_ready(now, report); // before record_finished() starts ready rows in freed slots
+    report += record_finished();
     if (now >= m_next_maintenance) {
         maintain(now, report);
         m_next_maintenance = now + k_maintenance_interval;
     }
     if (!m_draining) {
         fill_lanes(now, report);
+        start_ready();
     }
     return report;
 }
@@ -155,41 +167,131 @@ void Dispatcher::maintain(TimePoint now, PassReport& report) {
     }
 }
 
+int Dispatcher::Lane::depth(int batch) const {
+    const int least = 2 * concurrency;
+    return std::clamp(started_last_window / 10, least, std::max(least, batch));
+}
+
+void Dispatcher::Lane::count_start(TimePoint now) {
+    if (now - window_start >= std::chrono::seconds{1}) {
+        started_last_window = now - window_start < std::chrono::seconds{2} ? started_in_window : 0;
+        started_in_window = 0;
+        window_start = now;
+    }
+    ++started_in_window;
+}
+
 void Dispatcher::fill_lanes(TimePoint now, PassReport& report) {
-    for (std::size_t i = 0; i < m_lanes.size(); ++i) {
-        Lane& lane = m_lanes[i];
-        int free = lane.concurrency - lane.in_flight;
-        if (free <= 0) {
-            continue;
-        }
+    for (Lane& lane : m_lanes) {
+        const int held = lane.in_flight + static_cast<int>(lane.ready.size());
+        const int depth = lane.depth(m_options.batch);
+        // High priority is claimed whenever a slot is free, even into a full queue; the rest
+        // when the queue is at most half full, so that claims come in batches.
+        const int room = depth - held;
+        const int free = lane.concurrency - lane.in_flight;
         store::ClaimFilter filter;
         filter.channel = lane.channel;
         filter.exclude_channels = lane.exclude;
-        // High priority may take every free slot; normal and low leave one free for it, so
-        // a flood of them cannot starve an urgent notification.
-        filter.high_only = true;
-        auto claims = m_store.claim(m_options.owner, std::min(free, m_options.batch),
-                                    m_config.lease, now, filter);
-        int others = free - static_cast<int>(claims.size()) - (lane.concurrency > 1 ? 1 : 0);
-        if (others > 0) {
+        std::vector<store::Claim> claims;
+        if (std::max(room, free) > 0) {
+            filter.high_only = true;
+            claims = m_store.claim(m_options.owner, std::min(std::max(room, free), m_options.batch),
+                                   m_config.lease, now, filter);
+        }
+        const int others = room - static_cast<int>(claims.size());
+        if (others > 0 && static_cast<int>(lane.ready.size()) <= depth / 2) {
             filter.high_only = false;
             auto more = m_store.claim(m_options.owner, std::min(others, m_options.batch),
                                       m_config.lease, now, filter);
-            claims.insert(claims.end(), more.begin(), more.end());
+            claims.insert(claims.end(), std::make_move_iterator(more.begin()),
+                          std::make_move_iterator(more.end()));
+        }
+        if (claims.empty()) {
+            continue;
         }
         report.claimed += static_cast<int>(claims.size());
         claims = screen(std::move(claims), now, report);
         claims = digest(std::move(claims), now, report);
         claims = admit(std::move(claims), now, report);
         for (auto& claim : claims) {
+            auto files = std::make_shared<const std::vector<model::Attachment>>(
+                m_store.attachments(claim.notification.id));
+            lane.ready.push_back({std::move(claim), now, std::move(files)});
+        }
+        std::stable_sort(lane.ready.begin(), lane.ready.end(), [](const Ready& a, const Ready& b) {
+            const auto& x = a.claim.notification;
+            const auto& y = b.claim.notification;
+            return std::tie(x.priority, x.due_at, x.id) < std::tie(y.priority, y.due_at, y.id);
+        });
+    }
+}
+
+void Dispatcher::start_ready() {
+    for (std::size_t i = 0; i < m_lanes.size(); ++i) {
+        Lane& lane = m_lanes[i];
+        while (lane.in_flight < lane.concurrency && !lane.ready.empty()) {
+            const bool high =
+                lane.ready.front().claim.notification.priority == model::Priority::high;
+            if (!high && lane.concurrency > 1 && lane.in_flight == lane.concurrency - 1) {
+                break; // the last slot waits for high priority
+            }
+            Ready next = std::move(lane.ready.front());
+            lane.ready.pop_front();
             ++lane.in_flight;
-            std::int64_t id = claim.notification.id;
-            m_running.emplace(id, claim);
-            auto files =
-                std::make_shared<const std::vector<model::Attachment>>(m_store.attachments(id));
-            m_pool->submit([this, claim, i, now, files] { send_one(claim, i, now, *files); });
+            std::int64_t id = next.claim.notification.id;
+            m_running.emplace(id, next.claim);
+            TimePoint started = m_clock.now();
+            lane.count_start(started);
+            m_pool->submit(
+                [this, claim = std::move(next.claim), i, started, files = std::move(next.files)] {
+                    send_one(claim, i, started, *files);
+                });
         }
     }
+}
+
+void Dispatcher::release_ready(TimePoint now, PassReport& report) {
+    std::vector<store::Claim> back;
+    for (Lane& lane : m_lanes) {
+        std::erase_if(lane.ready, [&](Ready& r) {
+            if (!m_draining && now - r.claimed_at < m_config.lease / 2) {
+                return false;
+            }
+            back.push_back(std::move(r.claim));
+            return true;
+        });
+    }
+    if (back.empty()) {
+        return;
+    }
+    const char* why = m_draining ? "released unsent: the dispatcher is stopping"
+                                 : "released unsent: waited half its lease for a free slot";
+    report.deferred += give_back(back, why, now);
+    if (!m_draining) {
+        spdlog::warn("{} notification(s) claimed ahead waited half the lease for a free slot; "
+                     "given back",
+                     back.size());
+    }
+}
+
+int Dispatcher::give_back(const std::vector<store::Claim>& claims, const std::string& detail,
+                          TimePoint now) {
+    std::vector<store::Completion> released;
+    for (const store::Claim& claim : claims) {
+        store::Completion c;
+        c.id = claim.notification.id;
+        c.owner = claim.owner;
+        c.attempt = claim.notification.attempts;
+        c.outcome = store::Outcome::deferred;
+        c.provider = "-";
+        c.detail = detail;
+        c.started_at = now;
+        c.finished_at = now;
+        c.next_due = now;
+        released.push_back(std::move(c));
+    }
+    auto applied = m_store.complete_all(released);
+    return static_cast<int>(std::count(applied.begin(), applied.end(), true));
 }
 
 std::vector<store::Claim> Dispatcher::screen(std::vector<store::Claim> claims, TimePoint now,
@@ -585,17 +687,41 @@ void Dispatcher::observe(DispatchMetrics& metrics, const Finished& f,
     metrics.finished(n.channel, f.finished_at - f.started_at, delay);
 }
 
-PassReport Dispatcher::record_finished() {
+PassReport Dispatcher::record_finished(bool now_or_never) {
     PassReport report;
-    std::vector<Finished> finished;
     {
         std::lock_guard lock(m_finished_mutex);
-        finished.swap(m_finished);
+        m_unrecorded.insert(m_unrecorded.end(), std::make_move_iterator(m_finished.begin()),
+                            std::make_move_iterator(m_finished.end()));
+        m_finished.clear();
     }
     m_pool->drain_signal();
-    if (finished.empty()) {
+    if (m_unrecorded.empty()) {
         return report;
     }
+    // The slots are free now: start the next sends, so that they run while the store records.
+    const TimePoint now = m_clock.now();
+    for (Finished& f : m_unrecorded) {
+        if (!f.slot_freed) {
+            --m_lanes[f.lane].in_flight;
+            f.slot_freed = true;
+        }
+    }
+    if (!m_draining) {
+        start_ready();
+    }
+    if (!m_record_due) {
+        m_record_due = now + k_group_commit;
+    }
+    // Group commit: one transaction for many results, unless nothing else is on its way.
+    const std::size_t out = m_running.size() - m_unrecorded.size();
+    if (!now_or_never && !m_draining && out > 0 && now < *m_record_due &&
+        m_unrecorded.size() < static_cast<std::size_t>(m_options.batch)) {
+        return report;
+    }
+    m_record_due.reset();
+    std::vector<Finished> finished;
+    finished.swap(m_unrecorded);
     std::vector<store::Completion> completions;
     completions.reserve(finished.size());
     for (const Finished& f : finished) {
@@ -607,9 +733,9 @@ PassReport Dispatcher::record_finished() {
     } catch (const Error&) {
         // Not recorded (a full disk, say): keep the results for the next turn. Dropping them
         // would leave the rows `sending` until their lease ran out, and then send them again.
-        std::lock_guard lock(m_finished_mutex);
-        m_finished.insert(m_finished.begin(), std::make_move_iterator(finished.begin()),
-                          std::make_move_iterator(finished.end()));
+        m_unrecorded.insert(m_unrecorded.begin(), std::make_move_iterator(finished.begin()),
+                            std::make_move_iterator(finished.end()));
+        m_record_due = now;
         throw;
     }
     for (const Finished& f : finished) {
@@ -621,7 +747,6 @@ PassReport Dispatcher::record_finished() {
                            reason, f.finished_at);
         }
         m_running.erase(f.claim.notification.id);
-        --m_lanes[f.lane].in_flight;
     }
     for (std::size_t i = 0; i < completions.size(); ++i) {
         const store::Completion& c = completions[i];
@@ -683,15 +808,20 @@ PassReport Dispatcher::record_finished() {
 }
 
 std::optional<TimePoint> Dispatcher::next_wakeup() {
-    return m_store.next_wakeup();
+    std::optional<TimePoint> next = m_store.next_wakeup();
+    if (m_record_due && (!next || *m_record_due < *next)) {
+        next = m_record_due;
+    }
+    return next;
 }
 
 PassReport Dispatcher::drain(Millis grace) {
     m_draining = true;
     PassReport report;
+    release_ready(m_clock.now(), report);
     TimePoint deadline = m_clock.now() + grace;
     while (!m_running.empty()) {
-        report += record_finished();
+        report += record_finished(true);
         if (m_running.empty()) {
             break;
         }
@@ -702,29 +832,18 @@ PassReport Dispatcher::drain(Millis grace) {
         pollfd fd{completion_fd(), POLLIN, 0};
         ::poll(&fd, 1, static_cast<int>(std::min<long long>(left.count(), 200)));
     }
-    report += record_finished();
+    report += record_finished(true);
     if (m_running.empty()) {
         return report;
     }
-    std::vector<store::Completion> released;
-    TimePoint now = m_clock.now();
-    for (const auto& [id, claim] : m_running) {
-        store::Completion c;
-        c.id = id;
-        c.owner = claim.owner;
-        c.attempt = claim.notification.attempts;
-        c.outcome = store::Outcome::deferred;
-        c.provider = "-";
-        c.detail = "released at shutdown while its send was still running";
-        c.started_at = now;
-        c.finished_at = now;
-        c.next_due = now;
-        released.push_back(c);
+    std::vector<store::Claim> running;
+    for (const auto& entry : m_running) {
+        running.push_back(entry.second);
     }
-    auto applied = m_store.complete_all(released);
-    report.deferred += static_cast<int>(std::count(applied.begin(), applied.end(), true));
+    report.deferred +=
+        give_back(running, "released at shutdown while its send was still running", m_clock.now());
     spdlog::warn("released {} notification(s) still being sent; they may be sent twice",
-                 released.size());
+                 running.size());
     return report;
 }
 

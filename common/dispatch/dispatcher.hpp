@@ -2,8 +2,11 @@
 // never delays e-mail), sends on a thread pool, results recorded in batches with fencing,
 // retries with backoff, a circuit breaker per provider, alerts, and cron schedules fired.
 // Store access stays on the calling thread; only provider sends run on the pool.
+// Each lane claims ahead (twice its concurrency, more when it sends fast), so a freed slot starts
+// its next send at once, and records finished sends in group commits while the next ones run.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -76,24 +79,45 @@ class Dispatcher {
     // Sends in flight.
     int in_flight() const;
 
-    // When the next turn has something to do (a due row, a lease to rescue, a schedule slot);
-    // nullopt if nothing is pending. May be <= now while lanes are full.
+    // When the next turn has something to do (a due row, a lease to rescue, a schedule slot,
+    // finished sends to record); nullopt if nothing is pending. May be <= now while lanes are
+    // full.
     std::optional<TimePoint> next_wakeup();
 
-    // Stops claiming for good; later turns only record sends still in flight.
+    // Stops claiming for good; the next turn gives the rows claimed ahead back, later turns
+    // only record sends still in flight.
     void retire() { m_draining = true; }
 
-    // Stops claiming, waits up to `grace` for sends in flight and records them, then gives the
-    // attempts still running back to the store (due now, attempt not counted). Returns how
-    // many were given back; their sends may still complete (at-least-once).
+    // Stops claiming, gives the rows claimed ahead back, waits up to `grace` for sends in
+    // flight and records them, then gives the attempts still running back to the store (due
+    // now, attempt not counted). Returns how many were given back (in `deferred`); their sends
+    // may still complete (at-least-once).
     PassReport drain(Millis grace);
 
   private:
+    // A row claimed ahead, waiting for a free slot of its lane.
+    struct Ready {
+        store::Claim claim;
+        TimePoint claimed_at{};
+        // The row's attachments with their bytes, read from the store at claim time (the store
+        // is not used from pool threads).
+        std::shared_ptr<const std::vector<model::Attachment>> files;
+    };
     struct Lane {
         std::optional<std::string> channel; // nullopt: the lane for unrouted channels
         std::vector<std::string> exclude;   // for the unrouted lane
         int concurrency = 1;
         int in_flight = 0;
+        std::deque<Ready> ready; // by priority, due time, id
+        // Sends started in the current and the last whole second, for the claim-ahead depth.
+        TimePoint window_start{};
+        int started_in_window = 0;
+        int started_last_window = 0;
+
+        // How many rows the lane may hold (in flight and ready): what it starts in 100 ms,
+        // at least twice its concurrency and at most `batch` beyond that.
+        int depth(int batch) const;
+        void count_start(TimePoint now);
     };
     struct Try {
         std::string provider;
@@ -107,6 +131,7 @@ class Dispatcher {
         std::vector<Try> tries;
         std::optional<TimePoint> paused_until; // every provider of the route was paused
         std::vector<std::pair<std::string, std::string>> paused; // providers this send paused
+        bool slot_freed = false; // its lane slot was given to the next send already
     };
 
     // `files`: the row's attachments with their bytes, read from the store on the dispatch
@@ -114,12 +139,27 @@ class Dispatcher {
     void send_one(const store::Claim& claim, std::size_t lane, TimePoint started,
                   const std::vector<model::Attachment>& files);
     providers::Provider* provider(const std::string& name, std::string& error);
-    PassReport record_finished();
+    // Collects finished sends, frees their slots and starts ready rows in them, then records
+    // the results in one transaction: at once when `now_or_never`, when nothing else is out,
+    // when at least as many have finished as are still out, or when the first of them has
+    // waited k_group_commit; else a later call records them.
+    PassReport record_finished(bool now_or_never = false);
     // Counts a finished send (its tries, duration, delay, breaker changes) into `metrics`.
     void observe(DispatchMetrics& metrics, const Finished& f, const store::Completion& c) const;
     store::Completion decide(const Finished& f, PassReport& report);
     void maintain(TimePoint now, PassReport& report);
+    // Claims ahead into every lane's ready queue, up to the lane's depth().
     void fill_lanes(TimePoint now, PassReport& report);
+    // Starts ready rows in every lane's free slots: high priority first; normal and low leave
+    // the last slot of a lane with concurrency > 1 for high priority, so a flood of them
+    // cannot starve an urgent notification. Does not use the store.
+    void start_ready();
+    // Gives ready rows back to the store when the dispatcher drains, or when a row has waited
+    // half its lease (a slow lane must not let a lease expire before the send starts).
+    void release_ready(TimePoint now, PassReport& report);
+    // Gives `claims` back: due now, attempt not counted. Returns how many were ours still.
+    int give_back(const std::vector<store::Claim>& claims, const std::string& detail,
+                  TimePoint now);
     // Checks the users of `claims` against their preferences, quiet hours and devices; returns
     // those that may be sent and records the others as suppressed or deferred.
     std::vector<store::Claim> screen(std::vector<store::Claim> claims, TimePoint now,
@@ -158,7 +198,9 @@ class Dispatcher {
     std::map<std::string, std::unique_ptr<providers::Provider>> m_providers;
 
     std::mutex m_finished_mutex;
-    std::vector<Finished> m_finished;
+    std::vector<Finished> m_finished;      // filled by pool threads
+    std::vector<Finished> m_unrecorded;    // collected, waiting for a group commit (main thread)
+    std::optional<TimePoint> m_record_due; // when m_unrecorded must be recorded
     std::map<std::int64_t, store::Claim> m_running; // by notification id (main thread)
 
     std::unique_ptr<SendPool> m_pool; // last: joined first on destruction

@@ -372,12 +372,105 @@ TEST_F(DispatcherTest, LaneConcurrencyCapsClaimsAndKeepsTheLastSlotForHigh) {
         enqueue("email", "user" + std::to_string(i) + "@example.com");
     }
     Dispatcher d(*m_store, m_config, m_clock, options());
-    // Two free slots: one normal claim, the last slot reserved for high priority.
+    // Claimed ahead up to twice the concurrency; of the two slots one starts a normal send,
+    // the last is kept for high priority.
     PassReport first = d.turn();
-    EXPECT_EQ(first.claimed, 1);
+    EXPECT_EQ(first.claimed, 3);
     EXPECT_EQ(d.in_flight(), 1);
     PassReport rest = d.run_until_idle();
     EXPECT_EQ(rest.sent, 3);
+}
+
+TEST_F(DispatcherTest, LaneClaimsAheadUpToTwiceItsConcurrency) {
+    m_config.channel_delivery["email"] = m_config.delivery;
+    m_config.channel_delivery["email"].concurrency = 2;
+    for (int i = 0; i < 10; ++i) {
+        enqueue("email", "user" + std::to_string(i) + "@example.com");
+    }
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    EXPECT_EQ(d.turn().claimed, 4);
+    EXPECT_EQ(d.in_flight(), 1);
+    EXPECT_EQ(m_store->stats(m_clock.now()).by_status.at(Status::sending), 4);
+    PassReport rest = d.run_until_idle();
+    EXPECT_EQ(rest.claimed, 6);
+    EXPECT_EQ(rest.sent, 10);
+    EXPECT_EQ(delivered().size(), 10u);
+}
+
+TEST_F(DispatcherTest, HighPriorityStartsBeforeTheRowsClaimedAhead) {
+    m_config.channel_delivery["email"] = m_config.delivery;
+    m_config.channel_delivery["email"].concurrency = 2;
+    std::vector<std::int64_t> normal;
+    for (int i = 0; i < 3; ++i) {
+        normal.push_back(enqueue("email", "user" + std::to_string(i) + "@example.com"));
+    }
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    EXPECT_EQ(d.turn().claimed, 3); // one normal sending, two waiting for a slot
+    auto high = enqueue("email", "boss@example.com", k_t0, Priority::high);
+    EXPECT_EQ(d.turn().claimed, 1); // into the kept slot, ahead of the waiting two
+    EXPECT_EQ(d.run_until_idle().sent, 4);
+    auto lines = delivered();
+    ASSERT_EQ(lines.size(), 4u);
+    std::vector<std::int64_t> order;
+    for (const auto& line : lines) {
+        order.push_back(line["id"].get<std::int64_t>());
+    }
+    // Whether the first normal send had finished by the second turn or not, the high one
+    // starts before the last normal row, which was waiting for a slot when it came.
+    auto at = [&](std::int64_t id) { return std::find(order.begin(), order.end(), id); };
+    EXPECT_LT(at(high), at(normal[2]));
+    EXPECT_LT(at(normal[1]), at(normal[2]));
+}
+
+TEST_F(DispatcherTest, RowsClaimedAheadAreGivenBackAfterHalfTheLease) {
+    m_config.channel_delivery["email"] = m_config.delivery;
+    m_config.channel_delivery["email"].concurrency = 2;
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 4; ++i) {
+        ids.push_back(enqueue("email", "user" + std::to_string(i) + "@example.com"));
+    }
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    EXPECT_EQ(d.turn().claimed, 4);
+    m_clock.advance(m_config.lease / 2);
+    // The three that waited half the lease go back to the queue, attempt not counted, before
+    // a slot could start them (and are claimed again, due now).
+    PassReport back = d.turn();
+    EXPECT_EQ(back.deferred, 3);
+    for (int i = 1; i < 4; ++i) {
+        auto events = detail(ids[i]).events;
+        EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const auto& e) {
+            return e.type == "deferred";
+        })) << i;
+    }
+    PassReport rest = d.run_until_idle();
+    EXPECT_EQ(back.sent + rest.sent, 4);
+    EXPECT_EQ(delivered().size(), 4u);
+    for (auto id : ids) {
+        EXPECT_EQ(detail(id).notification.status, Status::sent);
+        EXPECT_EQ(detail(id).notification.attempts, 1);
+    }
+}
+
+TEST_F(DispatcherTest, DrainGivesTheRowsClaimedAheadBack) {
+    m_config.channel_delivery["email"] = m_config.delivery;
+    m_config.channel_delivery["email"].concurrency = 2;
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 4; ++i) {
+        ids.push_back(enqueue("email", "user" + std::to_string(i) + "@example.com"));
+    }
+    Dispatcher d(*m_store, m_config, m_clock, options());
+    EXPECT_EQ(d.turn().claimed, 4);
+    PassReport r = d.drain(std::chrono::seconds(10));
+    EXPECT_EQ(r.sent, 1);
+    EXPECT_EQ(r.deferred, 3);
+    EXPECT_EQ(d.in_flight(), 0);
+    EXPECT_EQ(detail(ids[0]).notification.status, Status::sent);
+    for (int i = 1; i < 4; ++i) {
+        auto got = detail(ids[i]);
+        EXPECT_EQ(got.notification.status, Status::queued) << i;
+        EXPECT_EQ(got.notification.attempts, 0) << i;
+    }
+    EXPECT_EQ(delivered().size(), 1u);
 }
 
 TEST_F(DispatcherTest, BreakerPausesAProviderWithoutBurningAttempts) {
