@@ -244,8 +244,9 @@ class JobStore {
 
     virtual Stats stats(TimePoint now) = 0;
 
-    // Per template (no-template first, then by name): notifications with a `sent` event at or
-    // after `since`, and how many of them have an `opened` / `clicked` event.
+    // Per template (no-template first, then by name): notifications sent (an attempt that
+    // sent, finished at or after `since`), and how many of them have an `opened` / `clicked`
+    // event.
     virtual std::vector<TemplateEngagement> engagement(TimePoint since) = 0;
 
     // Events matching `filter`, in the order they were written.

@@ -326,23 +326,29 @@ class SqliteJobStore final : public JobStore {
         return count;
     }
 
+    // Counts come from status_counts (kept by triggers); only the rows due now and the rows
+    // being sent are visited, through the lane index: a million rows due tomorrow cost nothing.
     Stats stats(TimePoint now) override {
         ReadTransaction rtx(m_db);
         Stats stats;
-        auto& q = m_db.prepare(
-            "SELECT CASE WHEN status IN ('scheduled', 'queued') THEN CASE WHEN due_at > ?1 THEN "
-            "'scheduled' ELSE 'queued' END ELSE status END AS s, channel, count(*) FROM "
-            "notifications GROUP BY s, channel");
-        q.bind(1, to_unix_ms(now));
-        while (q.step()) {
-            auto status = model::parse_status(q.text(0));
+        const std::int64_t now_ms = to_unix_ms(now);
+        // Rows stored as scheduled or queued, by channel: shown as queued when due, else
+        // scheduled.
+        std::map<std::string, std::int64_t> waiting;
+        auto& counts = m_db.prepare("SELECT status, channel, n FROM status_counts WHERE n > 0");
+        while (counts.step()) {
+            auto status = model::parse_status(counts.text(0));
             if (!status) {
                 continue;
             }
-            std::int64_t count = q.int64(2);
-            stats.by_status[*status] += count;
-            stats.by_channel[q.text(1)][*status] += count;
-            stats.total += count;
+            const std::int64_t n = counts.int64(2);
+            stats.total += n;
+            if (*status == model::Status::scheduled || *status == model::Status::queued) {
+                waiting[counts.text(1)] += n;
+                continue;
+            }
+            stats.by_status[*status] += n;
+            stats.by_channel[counts.text(1)][*status] += n;
         }
         const auto& edges = age_bucket_edges();
         std::string bucket = "CASE";
@@ -351,14 +357,58 @@ class SqliteJobStore final : public JobStore {
                       std::to_string(i);
         }
         bucket += " ELSE " + std::to_string(edges.size()) + " END";
-        auto& shape = m_db.prepare("SELECT channel, " + bucket +
-                                   " AS b, count(*) FROM notifications WHERE (" + k_claimable +
-                                   " AND due_at <= ?1) OR status = 'sending' GROUP BY channel, b");
-        shape.bind(1, to_unix_ms(now));
-        while (shape.step()) {
-            auto& counts = stats.waiting_by_age[shape.text(0)];
-            counts.resize(edges.size() + 1, 0);
-            counts[static_cast<std::size_t>(shape.int64(1))] = shape.int64(2);
+        auto add_shape = [&](const std::string& channel, std::int64_t b, std::int64_t n) {
+            auto& shape = stats.waiting_by_age[channel];
+            shape.resize(edges.size() + 1, 0);
+            shape[static_cast<std::size_t>(b)] += n;
+        };
+        std::optional<std::int64_t> oldest;
+        auto& due =
+            m_db.prepare(std::string("SELECT status = 'retrying', ") + bucket +
+                         " AS b, count(*), min(due_at) FROM notifications WHERE " + k_claimable +
+                         " AND channel = ?2 AND priority IN (0, 1, 2) AND due_at <= ?1 "
+                         "GROUP BY 1, 2");
+        auto& channels = m_db.prepare(std::string("SELECT DISTINCT channel FROM status_counts "
+                                                  "WHERE n > 0 AND ") +
+                                      k_claimable);
+        std::vector<std::string> lanes;
+        while (channels.step()) {
+            lanes.push_back(channels.text(0));
+        }
+        for (const std::string& channel : lanes) {
+            std::int64_t due_waiting = 0;
+            due.reset();
+            due.bind(1, now_ms).bind(2, channel);
+            while (due.step()) {
+                const std::int64_t n = due.int64(2);
+                stats.due_now += n;
+                oldest = oldest ? std::min(*oldest, due.int64(3)) : due.int64(3);
+                add_shape(channel, due.int64(1), n);
+                if (due.int64(0) == 0) {
+                    due_waiting += n;
+                }
+            }
+            auto it = waiting.find(channel);
+            const std::int64_t stored = it == waiting.end() ? 0 : it->second;
+            if (due_waiting > 0) {
+                stats.by_status[model::Status::queued] += due_waiting;
+                stats.by_channel[channel][model::Status::queued] += due_waiting;
+            }
+            if (stored > due_waiting) {
+                stats.by_status[model::Status::scheduled] += stored - due_waiting;
+                stats.by_channel[channel][model::Status::scheduled] += stored - due_waiting;
+            }
+        }
+        due.reset();
+        if (oldest) {
+            stats.oldest_due_age = now - from_unix_ms(*oldest);
+        }
+        auto& sending = m_db.prepare("SELECT channel, " + bucket +
+                                     " AS b, count(*) FROM notifications WHERE status = "
+                                     "'sending' GROUP BY 1, 2");
+        sending.bind(1, now_ms);
+        while (sending.step()) {
+            add_shape(sending.text(0), sending.int64(1), sending.int64(2));
         }
         auto& rates = m_db.prepare(
             "SELECT coalesce(sum(outcome = 'sent'), 0), coalesce(sum(outcome NOT IN ('sent', "
@@ -369,16 +419,6 @@ class SqliteJobStore final : public JobStore {
             stats.failed_in_window = rates.int64(1);
         }
         rates.reset();
-        auto& due = m_db.prepare(std::string("SELECT count(*), min(due_at) FROM notifications "
-                                             "WHERE ") +
-                                 k_claimable + " AND due_at <= ?1");
-        due.bind(1, to_unix_ms(now));
-        if (due.step()) {
-            stats.due_now = due.int64(0);
-            if (auto oldest = due.optional_int64(1)) {
-                stats.oldest_due_age = now - from_unix_ms(*oldest);
-            }
-        }
         return stats;
     }
 
@@ -389,8 +429,8 @@ class SqliteJobStore final : public JobStore {
             "'opened')), "
             "sum(EXISTS (SELECT 1 FROM events c WHERE c.notification_id = n.id AND c.type = "
             "'clicked')) "
-            "FROM notifications n WHERE n.id IN (SELECT notification_id FROM events WHERE type = "
-            "'sent' AND at >= ?1) GROUP BY n.template ORDER BY n.template");
+            "FROM notifications n WHERE n.id IN (SELECT notification_id FROM attempts WHERE "
+            "finished_at >= ?1 AND outcome = 'sent') GROUP BY n.template ORDER BY n.template");
         q.bind(1, to_unix_ms(since));
         std::vector<TemplateEngagement> rows;
         while (q.step()) {

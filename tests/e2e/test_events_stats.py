@@ -110,9 +110,12 @@ class StatsEngagementTest(NotifyTestCase):
                       "click_rate 25.0%", plain)
         self.assertIn("template - sent 1 opened 0 clicked 1 open_rate 0.0% click_rate 100.0%",
                       plain)
-        # Sent two hours ago: outside a 1h window, inside the default 24h one.
+        # Sent two hours ago: outside a 1h window, inside the default 24h one. The sent time is
+        # the finish of the attempt that sent (its `sent` event carries the same instant).
         self.env.sql("UPDATE events SET at = at - 7200000 WHERE type = 'sent' AND "
                      "notification_id = ?", (ids[0],))
+        self.env.sql("UPDATE attempts SET finished_at = finished_at - 7200000 WHERE "
+                     "outcome = 'sent' AND notification_id = ?", (ids[0],))
         eng = self.env.json("stats", "--window", "1h")["engagement"]
         self.assertEqual(eng["window_seconds"], 3600)
         self.assertEqual(eng["by_template"][1],

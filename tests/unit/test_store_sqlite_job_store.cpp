@@ -1314,6 +1314,124 @@ TEST_F(SqliteJobStoreTest, StatsCountsByStatusAndChannel) {
     EXPECT_EQ(later.oldest_due_age, hours(1) + minutes(10));
 }
 
+// stats() reads status_counts, kept by triggers; this counts the rows themselves.
+std::map<std::string, long long> counted_by_status_and_channel(RawDb& raw, TimePoint now) {
+    std::map<std::string, long long> out;
+    for (const char* status : {"scheduled", "queued", "sending", "retrying", "sent", "dead",
+                               "cancelled", "held", "suppressed"}) {
+        for (const char* channel : {"email", "sms"}) {
+            const std::string ms = std::to_string(to_unix_ms(now));
+            long long n = raw.number(
+                std::string("SELECT count(*) FROM notifications WHERE channel = '") + channel +
+                "' AND (CASE WHEN status IN ('scheduled', 'queued') THEN CASE WHEN due_at > " + ms +
+                " THEN 'scheduled' ELSE 'queued' END ELSE status END) = '" + status + "'");
+            if (n > 0) {
+                out[std::string(status) + "/" + channel] = n;
+            }
+        }
+    }
+    return out;
+}
+
+std::map<std::string, long long> reported_by_status_and_channel(const Stats& s) {
+    std::map<std::string, long long> out;
+    for (const auto& [channel, counts] : s.by_channel) {
+        for (const auto& [status, n] : counts) {
+            if (n > 0) {
+                out[std::string(model::to_string(status)) + "/" + channel] = n;
+            }
+        }
+    }
+    return out;
+}
+
+TEST_F(SqliteJobStoreTest, StatusCountsFollowEveryKindOfChange) {
+    RawDb raw(path());
+    auto check = [&](const char* step, TimePoint now = k_t0) {
+        Stats s = store().stats(now);
+        EXPECT_EQ(reported_by_status_and_channel(s), counted_by_status_and_channel(raw, now))
+            << step;
+        EXPECT_EQ(s.total, raw.number("SELECT count(*) FROM notifications")) << step;
+    };
+    for (Status status :
+         {Status::scheduled, Status::queued, Status::held, Status::cancelled, Status::suppressed,
+          Status::sending, Status::retrying, Status::sent, Status::dead}) {
+        row_in(status);
+    }
+    enqueue_one(row(k_t0, Priority::normal, "sms", "+14155550123"));
+    enqueue_one(row(k_t0 + hours(2), Priority::low, "sms", "+14155550124"));
+    check("after enqueue and every verb");
+    check("an hour later: scheduled rows are due", k_t0 + hours(1) + minutes(1));
+    auto c = store().claim("me", 10, minutes(5), k_t0);
+    check("after a claim");
+    std::vector<Completion> done;
+    for (const Claim& claim : c) {
+        done.push_back(completion_for(claim, Outcome::sent, k_t0));
+    }
+    store().complete_all(done);
+    check("after completions");
+    store().purge(k_t0 + hours(1), std::nullopt);
+    check("after purge");
+    // Another program's edits go through the triggers too.
+    ASSERT_EQ(raw.exec("UPDATE notifications SET channel = 'sms' WHERE channel = 'email' AND "
+                       "status = 'scheduled'"),
+              SQLITE_OK);
+    ASSERT_EQ(raw.exec("UPDATE notifications SET status = 'held', channel = 'email' WHERE "
+                       "status = 'queued' OR status = 'scheduled'"),
+              SQLITE_OK);
+    ASSERT_EQ(raw.exec("DELETE FROM notifications WHERE status = 'held'"), SQLITE_OK);
+    check("after raw updates and deletes");
+}
+
+TEST(SqliteJobStoreOpen, MigrationToStatusCountsCountsTheRowsAlreadyStored) {
+    test::TempDir dir("store");
+    const std::string db = dir.file("notify.db");
+    {
+        auto store = open_store(db);
+        store->enqueue(request_of({row(), row(), row(k_t0 + hours(1))}), k_t0);
+    }
+    {
+        // Back to schema 7, as a store written by the previous release.
+        RawDb raw(db);
+        ASSERT_EQ(raw.exec("DROP TRIGGER status_counts_insert; DROP TRIGGER status_counts_delete; "
+                           "DROP TRIGGER status_counts_update; DROP TABLE status_counts; "
+                           "PRAGMA user_version = 7"),
+                  SQLITE_OK);
+    }
+    auto store = open_store(db);
+    Stats s = store->stats(k_t0);
+    EXPECT_EQ(s.total, 3);
+    EXPECT_EQ(s.by_status[Status::queued], 2);
+    EXPECT_EQ(s.by_status[Status::scheduled], 1);
+    RawDb raw(db);
+    EXPECT_EQ(raw.number("PRAGMA user_version"), latest_version());
+}
+
+TEST_F(SqliteJobStoreTest, QueueShapeCountsDueAndSendingRowsByAge) {
+    enqueue_one(row(k_t0 - minutes(30))); // due 30 min ago
+    enqueue_one(row(k_t0 - seconds(10))); // due 10 s ago
+    enqueue_one(row(k_t0 + hours(1)));    // not due: not waiting
+    enqueue_one(row(k_t0 - hours(3), Priority::high, "sms", "+14155550123")); // being sent
+    claim_one();
+    Stats s = store().stats(k_t0);
+    EXPECT_EQ(s.due_now, 2);
+    EXPECT_EQ(s.oldest_due_age, minutes(30));
+    const auto& edges = age_bucket_edges();
+    auto bucket_of = [&](Millis age) {
+        return static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), age) -
+                                        edges.begin());
+    };
+    ASSERT_EQ(s.waiting_by_age.count("email"), 1u);
+    ASSERT_EQ(s.waiting_by_age.count("sms"), 1u);
+    std::vector<std::int64_t> email(edges.size() + 1, 0);
+    email[bucket_of(minutes(30))] += 1;
+    email[bucket_of(seconds(10))] += 1;
+    std::vector<std::int64_t> sms(edges.size() + 1, 0);
+    sms[bucket_of(hours(3))] = 1;
+    EXPECT_EQ(s.waiting_by_age["email"], email);
+    EXPECT_EQ(s.waiting_by_age["sms"], sms);
+}
+
 // Regression: stats() leaves its second statement ("SELECT count(*), min(due_at) ...") stepped but
 // not reset, so the connection keeps an implicit read transaction on the old WAL snapshot
 // after stats() returns: later reads on that connection miss rows other connections commit,
