@@ -84,8 +84,17 @@ HTTP_FAULTS = {
     "tls_untrusted": Expect("scheduled", "auth", wait=BREAKER_S, detail=CERTIFICATE),
     "tls_plain": transient(TLS_ON_PLAIN),
 }
+# The receipt each provider keeps from a 2xx with a junk body and junk Location, X-Message-Id
+# or apns-id headers (always one line of valid UTF-8: check_operator_views).
+JUNK_RECEIPTS = {
+    "webhook": r"^HTTP 200$", "slack": r".", "twilio": r"^twilio: HTTP 200$",
+    "sendgrid": r"id$", "fcm": r"^accepted \(no message name\)$", "webpush": r"^/m/.*junk$",
+    "apns": r"-junk$",
+}
 OVERRIDES = {
     ("vonage", "garbage_body"): transient(r"without a messages list"),
+    **{(provider, "garbage_body"): Expect("sent", "sent", detail=receipt)
+       for provider, receipt in JUNK_RECEIPTS.items()},
 }
 # HTTP/2 only: the stream reset by the server, and GOAWAY with an error.
 H2_FAULTS = {
@@ -158,6 +167,12 @@ class ProviderFaultsTest(NotifyTestCase):
         for mark in SANITIZER_MARKS:
             self.assertNotIn(mark, res.stderr, detail)
 
+    def notify(self, *args, code=0, timeout=120):
+        """Runs notify, asserting exit `code` and no sanitizer report; returns the result."""
+        res = self.env.run(*args, timeout=timeout)
+        self.assert_clean_exit(res, code, "notify " + " ".join(map(str, args))[:200])
+        return res
+
     # --- the matrix ---------------------------------------------------------------------------
     def cases(self, faults, h2, ports):
         http = f"http://127.0.0.1:{ports['http']}"
@@ -214,6 +229,7 @@ class ProviderFaultsTest(NotifyTestCase):
         apns = (f"    type: apns\n    team_id: {APNS_TEAM}\n    key_id: KEY1234567\n"
                 f"    key_file: {self.keys.ec}\n    topic: com.example.app\n")
         for fault, expect in list(faults.items()) + list(H2_FAULTS.items()):
+            expect = OVERRIDES.get(("apns", fault), expect)
             if fault in APNS_TOKENS:
                 block = apns + f"    url: https://127.0.0.1:{h2}\n    ca_file: {self.keys.cert}\n"
                 to = APNS_TOKENS[fault] + "0123456789abcdef"
@@ -249,9 +265,8 @@ class ProviderFaultsTest(NotifyTestCase):
             for c in cases:
                 f.write(json.dumps({"channel": c.name, "to": c.to, "subject": "Disk",
                                     "title": "Disk", "body": "Disk almost full"}) + "\n")
-        res = self.env.run("import", path)
-        self.assert_clean_exit(res, 0, "notify import")
-        rows = json.loads(self.env.ok("ls", "--json", "--limit", "1000"))
+        self.notify("import", path)
+        rows = json.loads(self.notify("ls", "--json", "--limit", "1000").stdout)
         by_channel = {r["channel"]: r["id"] for r in rows}
         for c in cases:
             c.id = by_channel[c.name]
@@ -269,12 +284,12 @@ class ProviderFaultsTest(NotifyTestCase):
         self.enqueue(cases)
 
         started = time.monotonic()
-        res = self.env.run("dispatch", "--once", "--json", timeout=300)
+        res = self.notify("dispatch", "--once", "--json", timeout=300)
         elapsed = time.monotonic() - started
-        self.assert_clean_exit(res, 0, "notify dispatch --once")
         report = json.loads(res.stdout)
 
-        shown = {d["id"]: d for d in self.env.json("show", *[c.id for c in cases])}
+        shown = {d["id"]: d for d in
+                 json.loads(self.notify("show", "--json", *[c.id for c in cases]).stdout)}
         failures = []
         for c in cases:
             problem = self.check_row(c, shown[c.id])
@@ -311,17 +326,19 @@ class ProviderFaultsTest(NotifyTestCase):
             return f"attempt outcome {attempt['outcome']}"
         if d["attempts"] != e.attempts:
             return f"attempts {d['attempts']}"
+        if e.detail and not re.search(e.detail, attempt["detail"]):
+            return f"detail does not match {e.detail!r}"
         if e.status == "sent":
             if d["last_error"] is not None or not attempt["detail"]:
                 return "sent without a receipt, or with an error"
             return None
         if not d["last_error"]:
             return "no last_error"
-        if e.detail and not re.search(e.detail, attempt["detail"]):
-            return f"detail does not match {e.detail!r}"
         finished = parse_time(attempt["finished_at"])
         took = finished - parse_time(attempt["started_at"])
-        if e.slow and not TIMEOUT_S - 0.5 <= took <= TIMEOUT_S + 8:
+        # From the claim (all rows are claimed first, one lane after another) to the end of the
+        # send: at least the timeout, and far less than the 100 s a hang or trickle would last.
+        if e.slow and not TIMEOUT_S - 0.5 <= took <= TIMEOUT_S + 20:
             return f"the attempt took {took:.2f}s; the timeout is {TIMEOUT_S}s"
         if e.wait is not None:
             wait = parse_time(d["due_at"]) - finished
@@ -353,20 +370,16 @@ class ProviderFaultsTest(NotifyTestCase):
     def check_operator_views(self, cases):
         """What the services sent back (junk receipts and error bodies included) reaches the
         operator's views as valid UTF-8, one line per row or event, and crashes none."""
-        res = self.env.run("events", "--json")
-        self.assert_clean_exit(res, 0, "notify events --json")
+        res = self.notify("events", "--json")
         events = [json.loads(line) for line in res.stdout.splitlines()]
         self.assertGreaterEqual(len(events), 2 * len(cases))
-        res = self.env.run("ls", "--limit", "1000")
-        self.assert_clean_exit(res, 0, "notify ls")
+        res = self.notify("ls", "--limit", "1000")
         rows = [line for line in res.stdout.splitlines() if line[:1].isdigit()]
         self.assertEqual(len(rows), len(cases), res.stdout)
         for line in rows:
             self.assertEqual(len(line.split("\t")), 7, line)
-        res = self.env.run("show", *[c.id for c in cases])
-        self.assert_clean_exit(res, 0, "notify show")
-        res = self.env.run("events")
-        self.assert_clean_exit(res, 0, "notify events")
+        self.notify("show", *[c.id for c in cases])
+        self.notify("events")
 
     def check_provider_test_exits_69_on_a_reset(self, cases):
         """The synchronous path: `notify provider test` through a reset mid-response exits 69
@@ -375,11 +388,10 @@ class ProviderFaultsTest(NotifyTestCase):
         self.assertEqual(len({c.provider for c in chosen}), len(HTTP_PROVIDERS) + 2)
 
         def run(c):
-            return c, self.env.run("provider", "test", c.name, "--to", c.to, timeout=120)
+            return c, self.notify("provider", "test", c.name, "--to", c.to, code=69)
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
             for c, res in pool.map(run, chosen):
-                self.assert_clean_exit(res, 69, f"notify provider test {c.name}")
                 self.assertTrue(res.stdout.startswith("transient\t"), res.stdout)
                 lines = res.stderr.splitlines()
                 self.assertEqual(len(lines), 1, res.stderr)
