@@ -58,7 +58,8 @@ void print_event(std::ostream& out, const store::EventRecord& e, bool json) {
         j["type"] = e.type;
         j["at"] = schedule::format_rfc3339(e.at);
         j["detail"] = e.detail;
-        out << j.dump() << '\n';
+        // Details hold what services answered: bytes that are not UTF-8 print as U+FFFD.
+        out << j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
         return;
     }
     std::string detail = e.detail;

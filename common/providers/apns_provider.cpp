@@ -295,10 +295,11 @@ SendResult classify_apns_response(const HttpResponse& response, const std::strin
     }
     const long status = response.status;
     if (status == 200) {
+        // The apns-id header is the service's bytes: one line of valid UTF-8 in the store.
         auto id = response.headers.find("apns-id");
-        return SendResult::sent(id != response.headers.end() && !id->second.empty()
-                                    ? id->second
-                                    : "accepted (no apns-id)");
+        const std::string receipt =
+            id != response.headers.end() ? one_line(id->second) : std::string();
+        return SendResult::sent(!receipt.empty() ? receipt : "accepted (no apns-id)");
     }
     const std::string reason = reason_of(response);
     std::string what =

@@ -388,8 +388,9 @@ SendResult classify_fcm_response(const HttpResponse& response, const std::string
     const long status = response.status;
     if (status == 200) {
         json doc = json::parse(response.body, nullptr, false);
-        if (doc.is_object() && doc.contains("name") && doc["name"].is_string()) {
-            return SendResult::sent(doc["name"].get<std::string>());
+        if (doc.is_object() && doc.contains("name") && doc["name"].is_string() &&
+            !one_line(doc["name"].get<std::string>()).empty()) {
+            return SendResult::sent(one_line(doc["name"].get<std::string>()));
         }
         return SendResult::sent("accepted (no message name)");
     }

@@ -419,10 +419,11 @@ SendResult classify_webpush_response(const HttpResponse& response, const std::st
     }
     const long status = response.status;
     if (status >= 200 && status < 300) {
+        // The Location header is the service's bytes: one line of valid UTF-8 in the store.
         auto location = response.headers.find("location");
-        return SendResult::sent(location != response.headers.end() && !location->second.empty()
-                                    ? location->second
-                                    : "HTTP " + std::to_string(status));
+        const std::string receipt =
+            location != response.headers.end() ? one_line(location->second) : std::string();
+        return SendResult::sent(!receipt.empty() ? receipt : "HTTP " + std::to_string(status));
     }
     const std::string excerpt = excerpt_of(response.body);
     std::string detail = "webpush: HTTP " + std::to_string(status) + " from " + origin;

@@ -32,6 +32,17 @@ class EventsTest(NotifyTestCase):
         self.assert_fails(64, "events", "--type", "sendt")
         self.assert_fails(64, "events", "--since", "yesterday")
 
+    def test_detail_that_is_not_utf8_does_not_crash_json_lines(self):
+        # Regression: a push service's junk receipt (bytes that are not UTF-8) in an event's
+        # detail made `notify events --json` exit 70 ("invalid UTF-8 byte").
+        nid = self.env.send()
+        self.env.sql("INSERT INTO events (notification_id, type, at, detail) "
+                     "VALUES (?, 'sent', 0, CAST(X'6f6b20fffec32821' AS TEXT))", (nid,))
+        res = self.env.run("--json", "events")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        last = json.loads(res.stdout.splitlines()[-1])
+        self.assertEqual(last["detail"], "ok \ufffd\ufffd\ufffd(!")
+
     def test_follow_streams_new_events(self):
         self.env.send()
         proc = subprocess.Popen([NOTIFY_BIN, "--json", "events", "--follow"],

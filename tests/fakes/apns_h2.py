@@ -14,22 +14,41 @@ that lacks kid gets 403 InvalidProviderToken; none at all 403 MissingProviderTok
 The JWT signature is not checked here (no crypto in the stdlib): the tests verify it.
 Each logged request carries "connection", the serial number (1, 2, ...) of the TCP connection
 it came on, so tests can prove that a client reuses one connection.
+
+Faults (for tests/e2e/test_provider_faults.py), by the token's prefix, once the JWT passes:
+"ra503..." 503 ServiceUnavailable with retry-after: 30, "ra429..." 429 TooManyRequests with
+retry-after: 40, "hang..." no answer at all, "trickle..." a 200 HEADERS frame and then one
+body byte every 250 ms, "reset..." a 200 HEADERS frame and then a TCP reset, "drop..." a TCP
+reset before any answer, "garbage..." binary junk where frames belong, "junkbody..." 200 with
+a body of binary junk and an apns-id that is not UTF-8,
+"junkerror..." the same with 502, "rststream..." RST_STREAM INTERNAL_ERROR, "goaway..." GOAWAY
+INTERNAL_ERROR (for every stream) and close.
 """
 import argparse
 import asyncio
 import base64
 import json
+import socket
 import ssl
+import struct
 import time
 import uuid
 
 import h2.config
 import h2.connection
+import h2.errors
 import h2.events
 
 LOGGED_HEADERS = ("apns-topic", "apns-push-type", "apns-priority", "apns-expiration",
                   "apns-collapse-id", "apns-id", "content-type")
 MAX_PAYLOAD = 4096
+FAULTS = ("ra503", "ra429", "hang", "trickle", "reset", "drop", "garbage", "junkbody",
+          "junkerror", "rststream", "goaway")
+GARBAGE = (b"\x00\xff\xfe\x89PNG\r\n\x1a\n{\"not\": json \xc3\x28 \x80\x81\x82" +
+           bytes(range(1, 32)))
+GARBAGE_ID = b"\xff\xfe\xc3\x28-junk"  # not UTF-8 (control characters would break HTTP/2)
+TRICKLE_INTERVAL = 0.25
+TRICKLE_MAX_BYTES = 400
 STATE = {"stale_jwt": None, "connections": 0}
 
 
@@ -140,16 +159,65 @@ class Proto(asyncio.Protocol):
             "auth_scheme": auth.split(" ", 1)[0] if auth else None,
             "jwt": auth.split(" ", 1)[1] if " " in auth else None,
             "body": body, "connection": self.serial}), flush=True)
-        if delay:
+        token = path[len("/3/device/"):]
+        fault = next((f for f in FAULTS if token.startswith(f)), None)
+        if status == 200 and fault is not None:
+            self.misbehave(sid, fault, apns_id)
+        elif delay:
             asyncio.get_running_loop().call_later(delay, self.respond, sid, status, reason, extra,
                                                   apns_id)
         else:
             self.respond(sid, status, reason, extra, apns_id)
 
-    def respond(self, sid, status, reason, extra, apns_id):
+    def misbehave(self, sid, fault, apns_id):
+        if fault == "ra503":
+            self.respond(sid, 503, "ServiceUnavailable", {}, apns_id, [("retry-after", "30")])
+        elif fault == "ra429":
+            self.respond(sid, 429, "TooManyRequests", {}, apns_id, [("retry-after", "40")])
+        elif fault == "hang":
+            pass
+        elif fault == "trickle":
+            self.conn.send_headers(sid, [(":status", "200"), ("apns-id", apns_id)])
+            self.flush()
+            self.trickle(sid, 0)
+        elif fault in ("reset", "drop"):
+            if fault == "reset":
+                self.conn.send_headers(sid, [(":status", "200"), ("apns-id", apns_id)])
+                self.flush()
+            sock = self.transport.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.transport.abort()
+        elif fault == "garbage":
+            self.transport.write(GARBAGE * 4)
+            self.transport.close()
+        elif fault in ("junkbody", "junkerror"):
+            status = b"200" if fault == "junkbody" else b"502"
+            self.conn.send_headers(sid, [(b":status", status), (b"apns-id", GARBAGE_ID),
+                                         (b"content-length", str(len(GARBAGE)).encode())])
+            self.conn.send_data(sid, GARBAGE, end_stream=True)
+            self.flush()
+        elif fault == "rststream":
+            self.conn.reset_stream(sid, error_code=h2.errors.ErrorCodes.INTERNAL_ERROR)
+            self.flush()
+        elif fault == "goaway":
+            self.conn.close_connection(error_code=h2.errors.ErrorCodes.INTERNAL_ERROR)
+            self.flush()
+            self.transport.close()
+
+    def trickle(self, sid, sent):
+        if self.transport.is_closing() or sent >= TRICKLE_MAX_BYTES:
+            return
+        try:
+            self.conn.send_data(sid, b" ")
+        except Exception:
+            return  # the client reset the stream (it timed out)
+        self.flush()
+        asyncio.get_running_loop().call_later(TRICKLE_INTERVAL, self.trickle, sid, sent + 1)
+
+    def respond(self, sid, status, reason, extra, apns_id, more_headers=()):
         if self.transport.is_closing():
             return
-        hdrs = [(":status", str(status)), ("apns-id", apns_id)]
+        hdrs = [(":status", str(status)), ("apns-id", apns_id), *more_headers]
         data = b""
         if reason:
             data = json.dumps(dict({"reason": reason}, **extra)).encode()

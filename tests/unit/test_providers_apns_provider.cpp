@@ -19,6 +19,7 @@
 #include "common/providers/jwt_signer.hpp"
 #include "common/providers/registry.hpp"
 #include "tests/support/fake_server.hpp"
+#include "tests/support/one_line.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace notify::providers {
@@ -570,6 +571,24 @@ TEST_F(ApnsProviderConfigTest, CheckRejectsMissingTopicDirectly) {
     EXPECT_THROW(check_apns_config(cfg), Error);
     cfg.options["topic"] = {"com.example.app", "config.yaml:6", false};
     EXPECT_NO_THROW(check_apns_config(cfg));
+}
+
+// Regression: the apns-id header went to the store as the service sent it, and a junk one
+// (bytes that are not UTF-8) made `notify events --json` exit 70.
+TEST(ApnsReceiptTest, JunkApnsIdIsStoredAsOneLineOfValidUtf8) {
+    HttpResponse r;
+    r.status = 200;
+    r.http_version = 2;
+    r.headers["apns-id"] = "\xff\xfe\xc3\x28-\x01junk";
+    SendResult result =
+        classify_apns_response(r, "https://api.push.apple.com", "production", TimePoint{});
+    ASSERT_TRUE(result.ok);
+    EXPECT_TRUE(test::is_one_line_of_utf8(result.detail)) << result.detail;
+    EXPECT_THAT(result.detail, HasSubstr("junk"));
+    r.headers["apns-id"] = "\x01";
+    EXPECT_EQ(
+        classify_apns_response(r, "https://api.push.apple.com", "production", TimePoint{}).detail,
+        "accepted (no apns-id)");
 }
 
 } // namespace

@@ -16,6 +16,7 @@
 #include "common/providers/jwt_signer.hpp"
 #include "common/providers/registry.hpp"
 #include "tests/support/fake_server.hpp"
+#include "tests/support/one_line.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace notify::providers {
@@ -562,6 +563,19 @@ TEST_F(FcmProviderConfigTest, InlineJsonFromEnvIsSecret) {
         error_of("    service_account_file: ${env:FCM_SA}\n", {{"FCM_SA", doc.dump()}});
     EXPECT_THAT(error, HasSubstr("the inline service-account JSON has no \"client_email\""));
     EXPECT_THAT(error, Not(HasSubstr("BEGIN")));
+}
+
+TEST(FcmReceiptTest, MessageNameIsStoredAsOneLine) {
+    HttpResponse r;
+    r.status = 200;
+    r.body = R"({"name": "projects/p/messages/1\n\u0001\tx"})";
+    SendResult result = classify_fcm_response(r, "https://fcm.googleapis.com/v1", TimePoint{});
+    ASSERT_TRUE(result.ok);
+    EXPECT_EQ(result.detail, "projects/p/messages/1 x");
+    EXPECT_TRUE(test::is_one_line_of_utf8(result.detail));
+    r.body = "\xff\xfe{not json";
+    EXPECT_EQ(classify_fcm_response(r, "https://fcm.googleapis.com/v1", TimePoint{}).detail,
+              "accepted (no message name)");
 }
 
 } // namespace

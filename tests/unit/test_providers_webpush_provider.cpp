@@ -18,6 +18,7 @@
 #include "common/providers/webpush_crypto.hpp"
 #include "common/providers/webpush_provider.hpp"
 #include "tests/support/fake_server.hpp"
+#include "tests/support/one_line.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace notify::providers {
@@ -658,6 +659,22 @@ TEST_F(WebpushProviderConfigTest, KeyFileProblemsNeverShowTheKey) {
                 HasSubstr("providers.push.vapid_private_key_file: the key: not a PEM private key"));
     EXPECT_THAT(quoted, Not(HasSubstr("c2VjcmV0")));
     EXPECT_THAT(quoted, Not(HasSubstr("BEGIN")));
+}
+
+// Regression: the Location header went to the store as the service sent it, and a junk one
+// (bytes that are not UTF-8) made `notify events --json` exit 70.
+TEST(WebpushReceiptTest, JunkLocationHeaderIsStoredAsOneLineOfValidUtf8) {
+    HttpResponse r;
+    r.status = 201;
+    r.headers["location"] = "/m/\x01\x7f\xff\xfe\xc3\x28\tjunk";
+    SendResult result = classify_webpush_response(r, "https://push.example.com", TimePoint{});
+    ASSERT_TRUE(result.ok);
+    EXPECT_TRUE(test::is_one_line_of_utf8(result.detail)) << result.detail;
+    EXPECT_THAT(result.detail, StartsWith("/m/"));
+    EXPECT_THAT(result.detail, HasSubstr("junk"));
+    r.headers["location"] = "\x01\x02";
+    EXPECT_EQ(classify_webpush_response(r, "https://push.example.com", TimePoint{}).detail,
+              "HTTP 201");
 }
 
 } // namespace
