@@ -335,6 +335,9 @@ struct SqliteOptions {
     std::string path;
     Durability durability = Durability::full;
     Millis busy_timeout{5000};
+    // Most KiB of the page cache (PRAGMA cache_size); 0: SQLite's default (2 MiB). A bulk
+    // insert with a small cache writes index pages to the WAL again and again.
+    int cache_kib = 0;
 };
 
 // Opens (creating with mode 0600 if needed, parent directories 0700) and migrates the store.

@@ -1109,6 +1109,9 @@ class SqliteJobStore final : public JobStore {
         m_db.exec(options.durability == Durability::full ? "PRAGMA synchronous = FULL"
                                                          : "PRAGMA synchronous = NORMAL");
         m_db.exec("PRAGMA foreign_keys = ON");
+        if (options.cache_kib > 0) {
+            m_db.exec("PRAGMA cache_size = -" + std::to_string(options.cache_kib));
+        }
     }
 
     std::int64_t pragma_int(const char* sql) {
