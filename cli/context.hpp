@@ -54,7 +54,7 @@ class Context {
 };
 
 // Opens the store that `config` names with its durability and busy timeout; `cache_kib` caps
-// SQLite's page cache (0: its default of 2 MiB, what notifyd keeps).
+// SQLite's page cache (0: its default of 2 MiB).
 std::unique_ptr<store::JobStore> open_store(const config::Config& config, int cache_kib = 0);
 
 } // namespace notify::cli

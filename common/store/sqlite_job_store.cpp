@@ -485,6 +485,45 @@ class SqliteJobStore final : public JobStore {
 
     std::vector<Claim> claim(const std::string& owner, int max, Millis lease, TimePoint now,
                              const ClaimFilter& filter) override {
+        if (filter.channel || filter.exclude_channels.empty()) {
+            return claim_in(owner, max, lease, now, filter);
+        }
+        // "Every channel but these" cannot use the lane index: scanning every due row of the
+        // other channels on each turn made the dispatcher's work grow with the queue. The
+        // counters name the channels with claimable rows; claim from each by the index.
+        std::vector<Claim> claims;
+        for (const std::string& channel : claimable_channels_except(filter.exclude_channels)) {
+            if (static_cast<int>(claims.size()) >= max) {
+                break;
+            }
+            ClaimFilter one;
+            one.channel = channel;
+            one.high_only = filter.high_only;
+            auto more = claim_in(owner, max - static_cast<int>(claims.size()), lease, now, one);
+            claims.insert(claims.end(), std::make_move_iterator(more.begin()),
+                          std::make_move_iterator(more.end()));
+        }
+        return claims;
+    }
+
+    // Channels that hold scheduled, queued or retrying rows, but for `except`.
+    std::vector<std::string> claimable_channels_except(const std::vector<std::string>& except) {
+        auto& q = m_db.prepare(std::string("SELECT DISTINCT channel FROM status_counts WHERE "
+                                           "n > 0 AND ") +
+                               k_claimable + " ORDER BY channel");
+        std::vector<std::string> channels;
+        while (q.step()) {
+            std::string channel = q.text(0);
+            if (std::find(except.begin(), except.end(), channel) == except.end()) {
+                channels.push_back(std::move(channel));
+            }
+        }
+        q.reset();
+        return channels;
+    }
+
+    std::vector<Claim> claim_in(const std::string& owner, int max, Millis lease, TimePoint now,
+                                const ClaimFilter& filter) {
         Transaction tx(m_db);
         std::string pick;
         const int priorities = filter.high_only ? 1 : 3;

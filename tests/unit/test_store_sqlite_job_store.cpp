@@ -1314,6 +1314,28 @@ TEST_F(SqliteJobStoreTest, StatsCountsByStatusAndChannel) {
     EXPECT_EQ(later.oldest_due_age, hours(1) + minutes(10));
 }
 
+// The dispatcher's lane for channels without a route claims "every channel but these".
+TEST_F(SqliteJobStoreTest, ClaimExcludingChannelsTakesOnlyTheOthersInPriorityOrder) {
+    enqueue_one(row(k_t0 - minutes(5))); // email
+    auto pager = enqueue_one(row(k_t0 - minutes(2), Priority::normal, "pager", "ops"));
+    auto fax = enqueue_one(row(k_t0 - minutes(1), Priority::high, "fax", "+14155550123"));
+    enqueue_one(row(k_t0 + hours(1), Priority::normal, "telex", "ops")); // not due yet
+    ClaimFilter unrouted;
+    unrouted.exclude_channels = {"email", "sms"};
+    unrouted.high_only = true;
+    auto high = store().claim("me", 10, minutes(5), k_t0, unrouted);
+    ASSERT_EQ(high.size(), 1u);
+    EXPECT_EQ(high[0].notification.id, fax);
+    unrouted.high_only = false;
+    auto rest = store().claim("me", 10, minutes(5), k_t0, unrouted);
+    ASSERT_EQ(rest.size(), 1u);
+    EXPECT_EQ(rest[0].notification.id, pager);
+    EXPECT_TRUE(store().claim("me", 10, minutes(5), k_t0, unrouted).empty());
+    EXPECT_EQ(store().claim("me", 10, minutes(5), k_t0 + hours(1), unrouted).size(), 1u);
+    unrouted.exclude_channels.push_back("telex");
+    EXPECT_TRUE(store().claim("me", 10, minutes(5), k_t0 + hours(2), unrouted).empty());
+}
+
 // stats() reads status_counts, kept by triggers; this counts the rows themselves.
 std::map<std::string, long long> counted_by_status_and_channel(RawDb& raw, TimePoint now) {
     std::map<std::string, long long> out;
