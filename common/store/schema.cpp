@@ -178,6 +178,12 @@ CREATE TRIGGER status_counts_update AFTER UPDATE OF status, channel ON notificat
         ON CONFLICT (status, channel) DO UPDATE SET n = n + 1;
 END;
 )sql",
+        // 9: notifyd looks for rows whose TTL ran out every second; without an index that read
+        // every waiting row. Only rows with a TTL are in it.
+        R"sql(
+CREATE INDEX notifications_expiry ON notifications (expires_at)
+    WHERE expires_at IS NOT NULL AND status IN ('scheduled', 'queued', 'retrying');
+)sql",
     };
     return k_migrations;
 }

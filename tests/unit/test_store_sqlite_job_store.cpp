@@ -1417,7 +1417,7 @@ TEST(SqliteJobStoreOpen, MigrationToStatusCountsCountsTheRowsAlreadyStored) {
         RawDb raw(db);
         ASSERT_EQ(raw.exec("DROP TRIGGER status_counts_insert; DROP TRIGGER status_counts_delete; "
                            "DROP TRIGGER status_counts_update; DROP TABLE status_counts; "
-                           "PRAGMA user_version = 7"),
+                           "DROP INDEX notifications_expiry; PRAGMA user_version = 7"),
                   SQLITE_OK);
     }
     auto store = open_store(db);
@@ -1487,6 +1487,25 @@ TEST_F(SqliteJobStoreTest, NextWakeupIsTheEarliestDueAtOrLeaseExpiry) {
 }
 
 // ---- locking ----------------------------------------------------------------------------
+
+// notifyd calls expire() every second: with nothing expired it must not need the write lock
+// (which `notify send` and import take), and it finds expired rows through their own index.
+TEST_F(SqliteJobStoreTest, ExpireWithNothingExpiredTakesNoWriteLock) {
+    auto n = row(k_t0 + hours(1));
+    n.expires_at = k_t0 + hours(2);
+    auto id = enqueue_one(n);
+    enqueue_one(row(k_t0 - hours(1))); // no TTL
+    auto impatient = open_store(path(), Millis{100});
+    {
+        RawDb raw(path());
+        ASSERT_EQ(raw.exec("BEGIN IMMEDIATE"), SQLITE_OK);
+        EXPECT_EQ(impatient->expire(k_t0 + hours(1)), 0);
+        ASSERT_EQ(raw.exec("ROLLBACK"), SQLITE_OK);
+    }
+    EXPECT_EQ(impatient->expire(k_t0 + hours(2)), 1);
+    EXPECT_EQ(get(id).status, Status::suppressed);
+    EXPECT_EQ(impatient->expire(k_t0 + hours(3)), 0);
+}
 
 TEST_F(SqliteJobStoreTest, BusyStoreIsATempfailAfterTheBusyTimeout) {
     auto impatient = open_store(path(), Millis{100});
