@@ -117,6 +117,17 @@ class DispatcherTest : public testing::Test {
 
     std::string broken_error() const { return "cannot open " + m_broken + ": Not a directory"; }
 
+    // Gives channel email a lane of two slots and enqueues `rows` normal e-mails due now.
+    std::vector<std::int64_t> two_slot_email_lane(int rows) {
+        m_config.channel_delivery["email"] = m_config.delivery;
+        m_config.channel_delivery["email"].concurrency = 2;
+        std::vector<std::int64_t> ids;
+        for (int i = 0; i < rows; ++i) {
+            ids.push_back(enqueue("email", "user" + std::to_string(i) + "@example.com"));
+        }
+        return ids;
+    }
+
     test::TempDir m_dir{"dispatch"};
     std::string m_delivered;
     std::string m_broken;
@@ -382,11 +393,7 @@ TEST_F(DispatcherTest, LaneConcurrencyCapsClaimsAndKeepsTheLastSlotForHigh) {
 }
 
 TEST_F(DispatcherTest, LaneClaimsAheadUpToTwiceItsConcurrency) {
-    m_config.channel_delivery["email"] = m_config.delivery;
-    m_config.channel_delivery["email"].concurrency = 2;
-    for (int i = 0; i < 10; ++i) {
-        enqueue("email", "user" + std::to_string(i) + "@example.com");
-    }
+    two_slot_email_lane(10);
     Dispatcher d(*m_store, m_config, m_clock, options());
     EXPECT_EQ(d.turn().claimed, 4);
     EXPECT_EQ(d.in_flight(), 1);
@@ -398,12 +405,7 @@ TEST_F(DispatcherTest, LaneClaimsAheadUpToTwiceItsConcurrency) {
 }
 
 TEST_F(DispatcherTest, HighPriorityStartsBeforeTheRowsClaimedAhead) {
-    m_config.channel_delivery["email"] = m_config.delivery;
-    m_config.channel_delivery["email"].concurrency = 2;
-    std::vector<std::int64_t> normal;
-    for (int i = 0; i < 3; ++i) {
-        normal.push_back(enqueue("email", "user" + std::to_string(i) + "@example.com"));
-    }
+    auto normal = two_slot_email_lane(3);
     Dispatcher d(*m_store, m_config, m_clock, options());
     EXPECT_EQ(d.turn().claimed, 3); // one normal sending, two waiting for a slot
     auto high = enqueue("email", "boss@example.com", k_t0, Priority::high);
@@ -423,12 +425,7 @@ TEST_F(DispatcherTest, HighPriorityStartsBeforeTheRowsClaimedAhead) {
 }
 
 TEST_F(DispatcherTest, RowsClaimedAheadAreGivenBackAfterHalfTheLease) {
-    m_config.channel_delivery["email"] = m_config.delivery;
-    m_config.channel_delivery["email"].concurrency = 2;
-    std::vector<std::int64_t> ids;
-    for (int i = 0; i < 4; ++i) {
-        ids.push_back(enqueue("email", "user" + std::to_string(i) + "@example.com"));
-    }
+    auto ids = two_slot_email_lane(4);
     Dispatcher d(*m_store, m_config, m_clock, options());
     EXPECT_EQ(d.turn().claimed, 4);
     m_clock.advance(m_config.lease / 2);
@@ -452,12 +449,7 @@ TEST_F(DispatcherTest, RowsClaimedAheadAreGivenBackAfterHalfTheLease) {
 }
 
 TEST_F(DispatcherTest, DrainGivesTheRowsClaimedAheadBack) {
-    m_config.channel_delivery["email"] = m_config.delivery;
-    m_config.channel_delivery["email"].concurrency = 2;
-    std::vector<std::int64_t> ids;
-    for (int i = 0; i < 4; ++i) {
-        ids.push_back(enqueue("email", "user" + std::to_string(i) + "@example.com"));
-    }
+    auto ids = two_slot_email_lane(4);
     Dispatcher d(*m_store, m_config, m_clock, options());
     EXPECT_EQ(d.turn().claimed, 4);
     PassReport r = d.drain(std::chrono::seconds(10));
