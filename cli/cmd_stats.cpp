@@ -139,6 +139,9 @@ void add_stats_command(CLI::App& app, Context& ctx) {
                 print_shape(ctx.out, s);
                 return;
             }
+            // Read before printing anything: a store that fails half-way (a damaged file)
+            // must leave stdout empty, with only the error on stderr.
+            const auto engagement = ctx.store().engagement(now - window);
             if (ctx.globals.json) {
                 nlohmann::ordered_json by_status;
                 for (auto st : model::all_statuses()) {
@@ -172,7 +175,7 @@ void add_stats_command(CLI::App& app, Context& ctx) {
                 j["rate_window_seconds"] = s.rate_window.count() / 1000;
                 j["sent_in_window"] = s.sent_in_window;
                 j["failed_in_window"] = s.failed_in_window;
-                j["engagement"] = engagement_json(ctx.store().engagement(now - window), window);
+                j["engagement"] = engagement_json(engagement, window);
                 print_json(ctx.out, j);
                 return;
             }
@@ -200,7 +203,7 @@ void add_stats_command(CLI::App& app, Context& ctx) {
                           per_minute(s.failed_in_window, s.rate_window));
             ctx.out << rate;
             ctx.out << "engagement_window " << schedule::format_duration(window) << '\n';
-            for (const auto& r : ctx.store().engagement(now - window)) {
+            for (const auto& r : engagement) {
                 ctx.out << "template " << r.template_name.value_or("-") << " sent " << r.sent
                         << " opened " << r.opened << " clicked " << r.clicked << " open_rate "
                         << percent(r.opened, r.sent) << " click_rate " << percent(r.clicked, r.sent)
