@@ -368,14 +368,7 @@ class SqliteJobStore final : public JobStore {
                          " AS b, count(*), min(due_at) FROM notifications WHERE " + k_claimable +
                          " AND channel = ?2 AND priority IN (0, 1, 2) AND due_at <= ?1 "
                          "GROUP BY 1, 2");
-        auto& channels = m_db.prepare(std::string("SELECT DISTINCT channel FROM status_counts "
-                                                  "WHERE n > 0 AND ") +
-                                      k_claimable);
-        std::vector<std::string> lanes;
-        while (channels.step()) {
-            lanes.push_back(channels.text(0));
-        }
-        for (const std::string& channel : lanes) {
+        for (const std::string& channel : claimable_channels_except({})) {
             std::int64_t due_waiting = 0;
             due.reset();
             due.bind(1, now_ms).bind(2, channel);
