@@ -9,6 +9,8 @@
 
 #include <curl/curl.h>
 
+#include "common/providers/tls_trust.hpp"
+
 namespace notify::providers {
 
 namespace {
@@ -76,6 +78,8 @@ HttpResponse perform_on(CURL* curl, const HttpRequest& request) {
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     if (!request.ca_file.empty()) {
         curl_easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
+    } else {
+        trust_system_authorities(curl);
     }
     if (request.http2) {
         bool tls = request.url.rfind("https://", 0) == 0;

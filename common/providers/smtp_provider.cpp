@@ -16,6 +16,7 @@
 #include "common/error.hpp"
 #include "common/providers/mime_message.hpp"
 #include "common/providers/remote_config.hpp"
+#include "common/providers/tls_trust.hpp"
 
 namespace notify::providers {
 
@@ -293,6 +294,8 @@ class SmtpProvider final : public Provider {
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
         if (!m_s.ca_file.empty()) {
             curl_easy_setopt(curl, CURLOPT_CAINFO, m_s.ca_file.c_str());
+        } else {
+            trust_system_authorities(curl);
         }
         if (!m_s.implicit_tls) {
             long use_ssl = m_s.starttls == StartTls::required   ? CURLUSESSL_ALL

@@ -359,6 +359,40 @@ class ProvidersThroughDaemonTest(NotifyTestCase):
         self.assertEqual(len(got), 5)
         self.assertEqual({r["connection"] for r in got}, {1})
 
+    def test_system_trust_store_comes_from_ssl_cert_file(self):
+        """Without ca_file the peer is verified against the system store, read once per
+        process; SSL_CERT_FILE names that store, as for OpenSSL's own tools. One notifyd pass
+        over an APNs and an SMTP (STARTTLS) provider, whose certificate only that file holds."""
+        apns = self.fake("apns_h2.py", "--team", APNS_TEAM, "--cert", KEYS.cert, "--key",
+                         KEYS.cert_key)
+        smtp = self.fake("smtp_sink.py", "--mode", "starttls", "--cert", KEYS.cert, "--key",
+                         KEYS.cert_key)
+        config = (f"providers:\n  ios:\n    type: apns\n    url: {apns.url('https')}\n"
+                  f"    team_id: {APNS_TEAM}\n    key_id: KEY1234567\n"
+                  f"    key_file: {KEYS.ec}\n    topic: com.example.app\n"
+                  f"  mail:\n    type: smtp\n    url: smtp://127.0.0.1:{smtp.port}\n"
+                  "    from: alerts@example.com\n    starttls: required\n"
+                  "channels:\n  push: [ios]\n  email: [mail]\n")
+        self.env.write_config(config)
+        push = self.env.send(channel="push", to="a1b2c3d4e5f60718")
+        mail = self.env.send("--subject", "TLS", channel="email", to="ops@example.com")
+
+        # The system bundle does not hold the test certificate: both fail verification.
+        res = self.env.run("--once", binary=NOTIFYD_BIN)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        for nid in (push, mail):
+            attempt = self.assert_failed(self.env.show(nid), "scheduled", "auth")
+            self.assertRegex(attempt["detail"], r"(?i)certificate")
+
+        self.env.env["SSL_CERT_FILE"] = KEYS.cert
+        self.env.ok("retry", push, mail)
+        res = self.env.run("--once", binary=NOTIFYD_BIN)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assert_sent(self.env.show(push), "ios")
+        self.assert_sent(self.env.show(mail), "mail")
+        self.assertEqual(len(apns.requests(1)), 1)
+        self.assertEqual(smtp.requests()[0]["rcpt_tos"], ["ops@example.com"])
+
     def test_apns_unregistered_token_is_dead_invalid_recipient(self):
         apns = self.fake("apns_h2.py", "--team", APNS_TEAM)
         self.apns_config(apns)
