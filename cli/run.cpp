@@ -1,7 +1,9 @@
 // notify's entry point: the CLI11 app, the command table, and the one place errors are caught.
 #include "cli/run.hpp"
 
+#include <algorithm>
 #include <iostream>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -41,8 +43,9 @@ void setup_logging(int verbose) {
                                      : spdlog::level::warn);
 }
 
-// Unknown first word: suggest the nearest command before CLI11 says something vaguer.
-void check_command_name(int argc, const char* const* argv, const CLI::App& app) {
+// The first word of the command line that is neither an option nor a global option's value
+// (the command's name), or "" when there is none.
+std::string first_word(int argc, const char* const* argv) {
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg.empty() || arg[0] == '-') {
@@ -52,22 +55,52 @@ void check_command_name(int argc, const char* const* argv, const CLI::App& app) 
             }
             continue;
         }
-        std::vector<std::string> names;
-        for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-            names.push_back(sub->get_name());
-            for (const auto& alias : sub->get_aliases()) {
-                names.push_back(alias);
-            }
-        }
-        if (std::find(names.begin(), names.end(), arg) != names.end()) {
-            return;
-        }
-        auto guess = text::closest_match(arg, names);
-        throw Error(Exit::usage,
-                    "unknown command \"" + arg + "\"" +
-                        (guess ? " (did you mean \"" + *guess + "\"?)" : ""),
-                    "run 'notify --help' for the list of commands");
+        return arg;
     }
+    return "";
+}
+
+// Unknown first word: suggest the nearest command before CLI11 says something vaguer.
+void check_command_name(const std::string& word, const CLI::App& app) {
+    if (word.empty()) {
+        return;
+    }
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+        names.push_back(sub->get_name());
+        for (const auto& alias : sub->get_aliases()) {
+            names.push_back(alias);
+        }
+    }
+    if (std::find(names.begin(), names.end(), word) != names.end()) {
+        return;
+    }
+    auto guess = text::closest_match(word, names);
+    throw Error(Exit::usage,
+                "unknown command \"" + word + "\"" +
+                    (guess ? " (did you mean \"" + *guess + "\"?)" : ""),
+                "run 'notify --help' for the list of commands");
+}
+
+// Adds the named command alone when the command line names one, none for a lone --version,
+// else every command (for --help, aliases and did-you-mean). Building all of CLI11's option tables
+// costs about 3 million instructions, a tenth of a cron job's `notify send`.
+void add_commands(const std::string& word, int argc, const char* const* argv, CLI::App& app,
+                  Context& ctx) {
+    if (word.empty() && argc == 2 && std::string_view(argv[1]) == "--version") {
+        return; // answered by the version flag alone
+    }
+    const auto& table = command_table();
+    auto named = std::find_if(table.begin(), table.end(),
+                              [&](const CommandSpec& command) { return command.name == word; });
+    if (named != table.end()) {
+        named->add(app, ctx);
+        return;
+    }
+    for (const auto& command : table) {
+        command.add(app, ctx);
+    }
+    check_command_name(word, app);
 }
 
 int report(std::ostream& err, const Error& e) {
@@ -102,10 +135,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         app.footer(k_footer);
         app.require_subcommand(1);
         app.fallthrough();
-        for (const auto& command : command_table()) {
-            command.add(app, ctx);
-        }
-        check_command_name(argc, argv, app);
+        add_commands(first_word(argc, argv), argc, argv, app, ctx);
         try {
             app.parse(argc, argv);
         } catch (const CLI::CallForVersion&) {

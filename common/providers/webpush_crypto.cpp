@@ -237,6 +237,20 @@ Expected<std::string> encrypt_checked(std::string_view plaintext, std::string_vi
     return body;
 }
 
+// A fresh P-256 key pair (EVP_PKEY_Q_keygen, spelled without its varargs).
+PkeyPtr new_p256_key() {
+    PkeyPtr none(nullptr, EVP_PKEY_free);
+    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
+        EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr), EVP_PKEY_CTX_free);
+    EVP_PKEY* key = nullptr;
+    if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_group_name(ctx.get(), "P-256") != 1 ||
+        EVP_PKEY_generate(ctx.get(), &key) != 1) {
+        return none;
+    }
+    return PkeyPtr(key, EVP_PKEY_free);
+}
+
 } // namespace
 
 bool valid_public_key(std::string_view raw) {
@@ -245,7 +259,7 @@ bool valid_public_key(std::string_view raw) {
 
 Expected<std::string> encrypt(std::string_view plaintext, std::string_view ua_public,
                               std::string_view auth_secret) {
-    PkeyPtr as_key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"), EVP_PKEY_free);
+    PkeyPtr as_key = new_p256_key();
     if (!as_key) {
         return openssl_failure("generating the ephemeral key");
     }

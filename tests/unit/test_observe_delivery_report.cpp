@@ -80,7 +80,14 @@ struct SendgridKey {
     std::string public_base64;
 
     SendgridKey() {
-        key.reset(EVP_EC_gen("P-256"));
+        // EVP_EC_gen without its varargs (notify reaches libcrypto through forwarders).
+        EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
+        EVP_PKEY* made = nullptr;
+        EVP_PKEY_keygen_init(ctx);
+        EVP_PKEY_CTX_set_group_name(ctx, "P-256");
+        EVP_PKEY_generate(ctx, &made);
+        EVP_PKEY_CTX_free(ctx);
+        key.reset(made);
         unsigned char* der = nullptr;
         int length = i2d_PUBKEY(key.get(), &der);
         public_base64 = standard(providers::base64url_encode(
