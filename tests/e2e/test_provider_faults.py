@@ -28,7 +28,7 @@ import unittest
 
 from notify_env import NotifyTestCase, parse_time
 
-from test_providers_daemon import APNS_TEAM, TWILIO_SID, Fake, Keys  # noqa: E402
+from test_providers_daemon import APNS_TEAM, TWILIO_SID, Fake, WithKeys  # noqa: E402
 
 TIMEOUT_S = 2            # every provider's timeout
 BACKOFF_S = 10           # retry_base = retry_cap, jitter 0
@@ -150,15 +150,7 @@ class Case:
         return self.name
 
 
-class ProviderFaultsTest(NotifyTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.keys = Keys()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.keys.remove()
+class ProviderFaultsTest(WithKeys, NotifyTestCase):
 
     def assert_clean_exit(self, res, code, what):
         detail = f"{what}: exit {res.returncode}\nstdout: {res.stdout[-2000:]!r}\n" \

@@ -52,6 +52,21 @@ class Keys:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class WithKeys:
+    """Mixin for a test class: its own Keys as cls.keys, made before its first test and
+    removed after its last."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.keys = Keys()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.keys.remove()
+        super().tearDownClass()
+
+
 KEYS = None
 
 

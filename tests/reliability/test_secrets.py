@@ -18,7 +18,7 @@ import urllib.request
 
 from rel_env import NOTIFYD_BIN, NotifyTestCase, wait_for
 
-from test_providers_daemon import APNS_TEAM, TWILIO_SID, Fake, Keys  # noqa: E402
+from test_providers_daemon import APNS_TEAM, TWILIO_SID, Fake, WithKeys  # noqa: E402
 
 SECRETS = {
     "SMTP_PASSWORD": "smtp-pw-Q7vX2kLm9",
@@ -37,15 +37,7 @@ TRACKING_SECRET = "track-key-0rch1dB1oom"
 FILE_SECRET = "file-ref-Gu4v4P4ss"
 
 
-class SecretsTest(NotifyTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.keys = Keys()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.keys.remove()
+class SecretsTest(WithKeys, NotifyTestCase):
 
     def fake(self, script, *args):
         return Fake(self, script, *args, stderr_path=self.env.path(script + ".stderr"))
