@@ -214,8 +214,8 @@ void Dispatcher::fill_lanes(TimePoint now, PassReport& report) {
         claims = digest(std::move(claims), now, report);
         claims = admit(std::move(claims), now, report);
         for (auto& claim : claims) {
-            auto files =
-                std::make_shared<const std::vector<model::Attachment>>(std::move(claim.files));
+            auto files = std::make_shared<const std::vector<model::Attachment>>(
+                m_store.attachments(claim.notification.id));
             lane.ready.push_back({std::move(claim), now, std::move(files)});
         }
         std::stable_sort(lane.ready.begin(), lane.ready.end(), [](const Ready& a, const Ready& b) {
@@ -352,13 +352,13 @@ std::vector<store::Claim> Dispatcher::digest(std::vector<store::Claim> claims, T
              std::vector<store::Claim>>
         groups; // by user, channel, category, address
     // A notification with attachments goes out on its own: a digest would drop its files.
-    auto has_files = [](const store::Claim& claim) {
-        return claim.notification.channel == "email" && !claim.files.empty();
+    auto has_files = [this](const model::Notification& n) {
+        return n.channel == "email" && !m_store.attachments(n.id).empty();
     };
     for (auto& claim : claims) {
         const model::Notification& n = claim.notification;
         if (!n.user || audience::is_digest_event(n.event_id) ||
-            m_config.digest_for(n.category, n.channel) == nullptr || has_files(claim)) {
+            m_config.digest_for(n.category, n.channel) == nullptr || has_files(n)) {
             single.push_back(std::move(claim));
             continue;
         }
@@ -370,7 +370,7 @@ std::vector<store::Claim> Dispatcher::digest(std::vector<store::Claim> claims, T
                                                {user, channel, category, to});
         report.claimed += static_cast<int>(more.size());
         for (auto& claim : screen(std::move(more), now, report)) {
-            (has_files(claim) ? single : items).push_back(std::move(claim));
+            (has_files(claim.notification) ? single : items).push_back(std::move(claim));
         }
         const config::DigestConfig& digest = *m_config.digest_for(category, channel);
         for (auto& claim : merge_group(std::move(items), digest, now, report)) {

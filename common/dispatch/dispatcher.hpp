@@ -99,8 +99,8 @@ class Dispatcher {
     struct Ready {
         store::Claim claim;
         TimePoint claimed_at{};
-        // The row's attachments with their bytes, read by the claim (the store is not used
-        // from pool threads).
+        // The row's attachments with their bytes, read from the store at claim time (the store
+        // is not used from pool threads).
         std::shared_ptr<const std::vector<model::Attachment>> files;
     };
     struct Lane {

@@ -105,7 +105,6 @@ struct Claim {
     model::Notification notification;
     std::string owner;
     TimePoint lease_until{};
-    std::vector<model::Attachment> files; // with their bytes, read in the claim's transaction
 };
 
 // How an attempt ended, decided by the dispatcher's retry policy. `deferred` gives the attempt
@@ -303,6 +302,9 @@ class JobStore {
     // have one (nullopt), else takes none and returns how long until all would.
     virtual std::vector<TokenResult> take_tokens(const std::vector<TokenRequest>& requests,
                                                  TimePoint now) = 0;
+
+    // The earliest due_at of claimable rows matching `filter` (ignoring high_only).
+    virtual std::optional<TimePoint> next_due(const ClaimFilter& filter) = 0;
 
     // Adds a schedule. Returns false (and writes nothing) if the name is taken.
     virtual bool add_schedule(const Schedule& schedule) = 0;

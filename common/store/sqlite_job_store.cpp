@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <map>
 #include <set>
 
 #include <fcntl.h>
@@ -41,19 +40,6 @@ std::optional<TimePoint> optional_time(const Statement& s, int column) {
         return std::nullopt;
     }
     return from_unix_ms(*v);
-}
-
-// An attachment from columns filename, content_type, size, content starting at `first`.
-model::Attachment read_attachment(const Statement& s, int first) {
-    model::Attachment file;
-    file.filename = s.text(first);
-    file.content_type = s.text(first + 1);
-    file.size = s.int64(first + 2);
-    file.stored = !s.is_null(first + 3);
-    if (file.stored) {
-        file.bytes = s.blob(first + 3);
-    }
-    return file;
 }
 
 Notification read_notification(const Statement& s) {
@@ -270,7 +256,15 @@ class SqliteJobStore final : public JobStore {
         f.bind(1, id);
         std::vector<model::Attachment> files;
         while (f.step()) {
-            files.push_back(read_attachment(f, 0));
+            model::Attachment file;
+            file.filename = f.text(0);
+            file.content_type = f.text(1);
+            file.size = f.int64(2);
+            file.stored = !f.is_null(3);
+            if (file.stored) {
+                file.bytes = f.blob(3);
+            }
+            files.push_back(std::move(file));
         }
         return files;
     }
@@ -547,14 +541,13 @@ class SqliteJobStore final : public JobStore {
         bind_channels(q, filter);
         std::vector<Claim> claims;
         while (q.step()) {
-            claims.push_back({read_notification(q), owner, until, {}});
+            claims.push_back({read_notification(q), owner, until});
         }
         std::sort(claims.begin(), claims.end(), [](const Claim& a, const Claim& b) {
             const auto& x = a.notification;
             const auto& y = b.notification;
             return std::tie(x.priority, x.due_at, x.id) < std::tie(y.priority, y.due_at, y.id);
         });
-        attach_files(claims);
         for (const Claim& c : claims) {
             add_event(c.notification.id, "claimed", now,
                       "attempt " + std::to_string(c.notification.attempts) + " by " + owner);
@@ -584,13 +577,12 @@ class SqliteJobStore final : public JobStore {
             .bind(7, key.to);
         std::vector<Claim> claims;
         while (q.step()) {
-            claims.push_back({read_notification(q), owner, until, {}});
+            claims.push_back({read_notification(q), owner, until});
         }
         std::sort(claims.begin(), claims.end(), [](const Claim& a, const Claim& b) {
             return std::tie(a.notification.due_at, a.notification.id) <
                    std::tie(b.notification.due_at, b.notification.id);
         });
-        attach_files(claims);
         for (const Claim& c : claims) {
             add_event(c.notification.id, "claimed", now,
                       "attempt " + std::to_string(c.notification.attempts) + " by " + owner +
@@ -712,33 +704,22 @@ class SqliteJobStore final : public JobStore {
         return out;
     }
 
-  private:
-    // Reads the attachments of every claim in one statement (most claims have none).
-    void attach_files(std::vector<Claim>& claims) {
-        if (claims.empty()) {
-            return;
+    std::optional<TimePoint> next_due(const ClaimFilter& filter) override {
+        auto& q = m_db.prepare(std::string("SELECT min(due_at) FROM notifications WHERE ") +
+                               k_claimable + channel_condition(filter));
+        bind_channels(q, filter);
+        std::optional<std::int64_t> v;
+        if (q.step()) {
+            v = q.optional_int64(0);
         }
-        std::string ids = "[";
-        for (const Claim& c : claims) {
-            ids += (ids.size() > 1 ? "," : "") + std::to_string(c.notification.id);
+        q.reset();
+        if (!v) {
+            return std::nullopt;
         }
-        ids += "]";
-        auto& f = m_db.prepare("SELECT notification_id, filename, content_type, size, content "
-                               "FROM attachments WHERE notification_id IN (SELECT value FROM "
-                               "json_each(?1)) ORDER BY notification_id, id");
-        f.bind(1, ids);
-        std::map<std::int64_t, std::vector<model::Attachment>> files;
-        while (f.step()) {
-            files[f.int64(0)].push_back(read_attachment(f, 1));
-        }
-        f.reset();
-        for (Claim& c : claims) {
-            if (auto it = files.find(c.notification.id); it != files.end()) {
-                c.files = std::move(it->second);
-            }
-        }
+        return from_unix_ms(*v);
     }
 
+  private:
     // " AND channel = ?5" or " AND channel NOT IN (?10, ?11, ...)" for `filter`.
     static std::string channel_condition(const ClaimFilter& filter) {
         if (filter.channel) {

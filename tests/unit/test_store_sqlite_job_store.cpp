@@ -1188,23 +1188,6 @@ TEST_F(SqliteJobStoreTest, AttachmentsAreStoredWithTheirBytesInOrder) {
     EXPECT_TRUE(store().attachments(enqueue_one()).empty());
 }
 
-TEST_F(SqliteJobStoreTest, ClaimsCarryTheirRowsAttachmentsWithTheirBytes) {
-    auto first = enqueue_one(with_files());
-    auto plain = enqueue_one();
-    NewNotification one = row();
-    one.attachments = {{"a.txt", "text/plain", 1, std::string("a"), true}};
-    auto third = enqueue_one(one);
-    auto claims = store().claim("me", 10, minutes(5), k_t0);
-    ASSERT_EQ(ids_of(claims), (std::vector<std::int64_t>{first, plain, third}));
-    ASSERT_EQ(claims[0].files.size(), 2u);
-    EXPECT_EQ(claims[0].files[0].filename, "report.pdf");
-    EXPECT_EQ(claims[0].files[0].bytes, std::string("%PDF\0\xff\x01", 7));
-    EXPECT_EQ(claims[0].files[1].filename, "notes.txt");
-    EXPECT_TRUE(claims[1].files.empty());
-    ASSERT_EQ(claims[2].files.size(), 1u);
-    EXPECT_EQ(claims[2].files[0].bytes, std::string("a"));
-}
-
 TEST_F(SqliteJobStoreTest, SentDropsAttachmentBytesAndKeepsNameTypeAndSize) {
     auto id = enqueue_one(with_files());
     auto c = claim_one();
