@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 
 #include <curl/curl.h>
 #include <openssl/x509_vfy.h>
