@@ -1,5 +1,5 @@
-// notify import FILE|-: bulk enqueue from NDJSON, one send request per line, validated first,
-// written in one transaction.
+// notify import FILE|-: bulk enqueue from NDJSON, one send request per line, all of them in one
+// transaction, streamed into it in chunks.
 #include <algorithm>
 #include <fstream>
 #include <memory>
@@ -103,6 +103,23 @@ struct Rejected {
     std::string error;
 };
 
+// What the batch made of the requests it took.
+struct Tally {
+    std::size_t enqueued = 0; // notifications (a fan-out line makes several)
+    std::size_t duplicates = 0;
+
+    void count(const store::EnqueueResult& result) {
+        if (result.duplicate) {
+            ++duplicates;
+        } else {
+            enqueued += result.ids.size();
+        }
+    }
+};
+
+// Lines checked and held in memory before they go into the store's transaction.
+constexpr std::size_t k_chunk = 10'000;
+
 } // namespace
 
 void add_import_command(CLI::App& app, Context& ctx) {
@@ -116,7 +133,9 @@ void add_import_command(CLI::App& app, Context& ctx) {
     cmd->footer("Each line is a JSON object with send's fields: channel, to, user, category,\n"
                 "template, locale, data (object), subject, title, body, at, in, event_id,\n"
                 "priority, ttl, attach (array of file paths, relative to the current\n"
-                "directory). Example line:\n"
+                "directory). All lines go in one transaction; past 10,000 lines they are\n"
+                "streamed into it, holding the store's write lock to the end of the input.\n"
+                "Example line:\n"
                 "  {\"user\": \"alice\", \"template\": \"order-shipped\", \"data\": "
                 "{\"order\": \"A-17\"}, \"event_id\": \"ship-A-17\"}");
     cmd->callback([&ctx, o] {
@@ -131,8 +150,23 @@ void add_import_command(CLI::App& app, Context& ctx) {
                 input = &file;
             }
             const TimePoint now = ctx.clock().now();
-            std::vector<store::EnqueueRequest> requests;
+            Tally tally;
             std::vector<Rejected> rejected;
+            // Checked lines wait here until k_chunk of them are ready; then the batch (and
+            // the store's write lock) starts and takes them, and every later chunk, so that
+            // a long file is never held in memory. A small file is read and checked before
+            // the write lock is taken.
+            std::vector<store::EnqueueRequest> pending;
+            std::unique_ptr<store::EnqueueBatch> batch;
+            auto flush = [&] {
+                if (!batch) {
+                    batch = ctx.store().begin_enqueue(now);
+                }
+                for (const auto& request : pending) {
+                    tally.count(batch->add(request));
+                }
+                pending.clear();
+            };
             std::string text;
             std::size_t number = 0;
             std::size_t lines = 0;
@@ -144,36 +178,42 @@ void add_import_command(CLI::App& app, Context& ctx) {
                 ++lines;
                 try {
                     SendRequest request = build_send_request(options_of(text), ctx, now);
+                    if (!rejected.empty() && !o->partial) {
+                        continue; // nothing will be written: only look for more bad lines
+                    }
                     store::EnqueueRequest enqueue;
                     enqueue.rows = std::move(request.rows);
                     enqueue.event_id = std::move(request.event_id);
-                    requests.push_back(std::move(enqueue));
+                    pending.push_back(std::move(enqueue));
                 } catch (const Error& e) {
                     if (e.code() == Exit::config || e.code() == Exit::io ||
                         e.code() == Exit::tempfail) {
                         throw; // not the line's fault
                     }
                     rejected.push_back({number, e.what()});
+                    if (!o->partial) {
+                        pending.clear();
+                        batch.reset(); // rolled back, and the write lock given up at once
+                        tally = {};
+                    }
+                }
+                if (pending.size() >= k_chunk) {
+                    flush(); // outside the try: a store error is not the line's fault
                 }
             }
             if (input->bad()) {
                 throw Error(Exit::io, "error reading " + o->file);
             }
-            std::size_t enqueued = 0;
-            std::size_t duplicates = 0;
             const bool write = rejected.empty() || o->partial;
-            if (write && !requests.empty()) {
-                for (const auto& result : ctx.store().enqueue_all(requests, now)) {
-                    if (result.duplicate) {
-                        ++duplicates;
-                    } else {
-                        enqueued += result.ids.size();
-                    }
-                }
-                if (enqueued > 0) {
+            if (write && (batch || !pending.empty())) {
+                flush();
+                batch->commit();
+                if (tally.enqueued > 0) {
                     ctx.poke_dispatcher();
                 }
             }
+            const std::size_t enqueued = tally.enqueued;
+            const std::size_t duplicates = tally.duplicates;
             if (ctx.globals.json) {
                 auto bad = nlohmann::ordered_json::array();
                 for (const auto& r : rejected) {

@@ -208,6 +208,18 @@ struct TokenResult {
     std::size_t limiting = 0;   // index of the bucket with the longest wait
 };
 
+// A bulk enqueue in one transaction, fed one request at a time so that a million of them need
+// not be held in memory. Destroyed without commit(), it rolls every add() back.
+class EnqueueBatch {
+  public:
+    virtual ~EnqueueBatch() = default;
+    // Enqueues `request` or finds it a duplicate as JobStore::enqueue() would; it sees the rows
+    // of earlier add() calls. Throws the store's Error (then only destruction is left).
+    virtual EnqueueResult add(const EnqueueRequest& request) = 0;
+    // Makes every add() durable at once.
+    virtual void commit() = 0;
+};
+
 class JobStore {
   public:
     virtual ~JobStore() = default;
@@ -218,10 +230,14 @@ class JobStore {
     // Inserts all rows in one transaction, or none (duplicate event id).
     virtual EnqueueResult enqueue(const EnqueueRequest& request, TimePoint now) = 0;
 
-    // Every request in one transaction (bulk import): each is enqueued or found duplicate as
-    // enqueue() would, a later request seeing the rows of earlier ones.
-    virtual std::vector<EnqueueResult> enqueue_all(const std::vector<EnqueueRequest>& requests,
-                                                   TimePoint now) = 0;
+    // Starts a bulk enqueue in one transaction (notify import). Holds the store's write lock
+    // until the batch commits or is destroyed.
+    virtual std::unique_ptr<EnqueueBatch> begin_enqueue(TimePoint now) = 0;
+
+    // Every request in one batch: each is enqueued or found duplicate as enqueue() would, a
+    // later request seeing the rows of earlier ones.
+    std::vector<EnqueueResult> enqueue_all(const std::vector<EnqueueRequest>& requests,
+                                           TimePoint now);
 
     // Rows matching `filter`, oldest id first.
     virtual std::vector<model::Notification> list(const ListFilter& filter, TimePoint now) = 0;
@@ -302,9 +318,6 @@ class JobStore {
     // have one (nullopt), else takes none and returns how long until all would.
     virtual std::vector<TokenResult> take_tokens(const std::vector<TokenRequest>& requests,
                                                  TimePoint now) = 0;
-
-    // The earliest due_at of claimable rows matching `filter` (ignoring high_only).
-    virtual std::optional<TimePoint> next_due(const ClaimFilter& filter) = 0;
 
     // Adds a schedule. Returns false (and writes nothing) if the name is taken.
     virtual bool add_schedule(const Schedule& schedule) = 0;

@@ -213,29 +213,62 @@ std::optional<std::int64_t> Statement::optional_int64(int column) const {
     return int64(column);
 }
 
-Transaction::Transaction(Database& db) : m_db(db) {
-    m_db.prepare("BEGIN IMMEDIATE").run();
+namespace {
+
+bool in_transaction(Database& db) {
+    return sqlite3_get_autocommit(db.handle()) == 0;
+}
+
+} // namespace
+
+Transaction::Transaction(Database& db) : m_db(db), m_nested(in_transaction(db)) {
+    m_db.prepare(m_nested ? "SAVEPOINT nested" : "BEGIN IMMEDIATE").run();
 }
 
 Transaction::~Transaction() {
-    if (!m_done) {
-        m_db.reset_all();
-        // Rollback cannot be reported from a destructor; SQLite rolls back on close anyway.
-        sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (m_done) {
+        return;
     }
+    // A rollback cannot be reported from a destructor; SQLite rolls back on close anyway.
+    if (m_nested) {
+        sqlite3_exec(m_db.handle(), "ROLLBACK TO nested; RELEASE nested", nullptr, nullptr,
+                     nullptr);
+        return;
+    }
+    m_db.reset_all();
+    sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 void Transaction::commit() {
-    m_db.reset_all();
-    m_db.prepare("COMMIT").run();
+    if (!m_nested) {
+        m_db.reset_all();
+    }
+    m_db.prepare(m_nested ? "RELEASE nested" : "COMMIT").run();
     m_done = true;
 }
 
-ReadTransaction::ReadTransaction(Database& db) : m_db(db) {
-    m_db.prepare("BEGIN").run();
+UnsyncedCommits::UnsyncedCommits(Database& db, bool active) : m_db(db), m_active(active) {
+    if (m_active) {
+        m_db.prepare("PRAGMA synchronous = NORMAL").run();
+    }
+}
+
+UnsyncedCommits::~UnsyncedCommits() {
+    if (m_active) {
+        sqlite3_exec(m_db.handle(), "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
+    }
+}
+
+ReadTransaction::ReadTransaction(Database& db) : m_db(db), m_nested(in_transaction(db)) {
+    if (!m_nested) {
+        m_db.prepare("BEGIN").run();
+    }
 }
 
 ReadTransaction::~ReadTransaction() {
+    if (m_nested) {
+        return; // the enclosing transaction's reads are consistent already
+    }
     m_db.reset_all();
     sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }

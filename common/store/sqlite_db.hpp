@@ -103,6 +103,8 @@ class Statement {
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK in the destructor unless commit() was called.
+// Inside another transaction (an import's batch) it is a savepoint of that one: commit()
+// releases it into the outer transaction, destruction rolls back only its own writes.
 class Transaction {
   public:
     explicit Transaction(Database& db);
@@ -114,10 +116,28 @@ class Transaction {
 
   private:
     Database& m_db;
+    bool m_nested; // inside another transaction: a savepoint of it
     bool m_done = false;
 };
 
-// BEGIN (deferred) for consistent multi-statement reads; always rolled back.
+// While it lives, commits skip their fsync (PRAGMA synchronous = NORMAL): a process crash
+// loses none of them; a power failure may lose those not yet carried to disk by a later synced
+// commit or a checkpoint. FULL again on destruction. Made outside any transaction; with
+// `active` false it does nothing.
+class UnsyncedCommits {
+  public:
+    UnsyncedCommits(Database& db, bool active);
+    ~UnsyncedCommits();
+    UnsyncedCommits(const UnsyncedCommits&) = delete;
+    UnsyncedCommits& operator=(const UnsyncedCommits&) = delete;
+
+  private:
+    Database& m_db;
+    bool m_active;
+};
+
+// BEGIN (deferred) for consistent multi-statement reads; always rolled back. Inside another
+// transaction it does nothing.
 class ReadTransaction {
   public:
     explicit ReadTransaction(Database& db);
@@ -127,6 +147,7 @@ class ReadTransaction {
 
   private:
     Database& m_db;
+    bool m_nested; // inside another transaction, whose reads are consistent already
 };
 
 } // namespace notify::store

@@ -131,7 +131,8 @@ namespace {
 class SqliteJobStore final : public JobStore {
   public:
     explicit SqliteJobStore(const SqliteOptions& options)
-        : m_db(prepare_path(options.path)), m_audience(m_db) {
+        : m_db(prepare_path(options.path)), m_audience(m_db),
+          m_synced(options.durability == Durability::full) {
         m_db.exec("PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count()));
         refuse_foreign(); // before anything changes the file
         configure(options);
@@ -149,16 +150,8 @@ class SqliteJobStore final : public JobStore {
         return result;
     }
 
-    std::vector<EnqueueResult> enqueue_all(const std::vector<EnqueueRequest>& requests,
-                                           TimePoint now) override {
-        Transaction tx(m_db);
-        std::vector<EnqueueResult> results;
-        results.reserve(requests.size());
-        for (const EnqueueRequest& request : requests) {
-            results.push_back(enqueue_locked(request, now));
-        }
-        tx.commit();
-        return results;
+    std::unique_ptr<EnqueueBatch> begin_enqueue(TimePoint now) override {
+        return std::make_unique<Batch>(*this, now);
     }
 
     std::vector<Notification> list(const ListFilter& filter, TimePoint now) override {
@@ -478,21 +471,29 @@ class SqliteJobStore final : public JobStore {
 
     std::vector<Claim> claim(const std::string& owner, int max, Millis lease, TimePoint now,
                              const ClaimFilter& filter) override {
-        if (filter.channel || filter.exclude_channels.empty()) {
-            return claim_in(owner, max, lease, now, filter);
+        // Every claim reads the lane index (channel, priority, due_at, id), one channel at a
+        // time: without a channel no index serves it, and scanning every due row on each turn
+        // made the dispatcher's work grow with the queue. The counters name the channels with
+        // claimable rows.
+        std::vector<std::string> channels;
+        if (filter.channel) {
+            channels.push_back(*filter.channel);
+        } else {
+            channels = claimable_channels_except(filter.exclude_channels);
         }
-        // "Every channel but these" cannot use the lane index: scanning every due row of the
-        // other channels on each turn made the dispatcher's work grow with the queue. The
-        // counters name the channels with claimable rows; claim from each by the index.
+        // SQLite allows 500 terms in a compound SELECT: 3 per channel, so a few dozen
+        // channels per statement.
+        constexpr std::size_t k_channels_per_claim = 50;
         std::vector<Claim> claims;
-        for (const std::string& channel : claimable_channels_except(filter.exclude_channels)) {
-            if (static_cast<int>(claims.size()) >= max) {
+        for (std::size_t first = 0; first < channels.size(); first += k_channels_per_claim) {
+            const int left = max - static_cast<int>(claims.size());
+            if (left <= 0) {
                 break;
             }
-            ClaimFilter one;
-            one.channel = channel;
-            one.high_only = filter.high_only;
-            auto more = claim_in(owner, max - static_cast<int>(claims.size()), lease, now, one);
+            const auto from = channels.begin() + static_cast<std::ptrdiff_t>(first);
+            const auto to = channels.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                   channels.size(), first + k_channels_per_claim));
+            auto more = claim_in(owner, left, lease, now, {from, to}, filter.high_only);
             claims.insert(claims.end(), std::make_move_iterator(more.begin()),
                           std::make_move_iterator(more.end()));
         }
@@ -515,21 +516,29 @@ class SqliteJobStore final : public JobStore {
         return channels;
     }
 
+    // Claims up to `max` due rows of `channels`, the highest priority first, then the earliest
+    // due, in one transaction: one index range per channel and priority.
     std::vector<Claim> claim_in(const std::string& owner, int max, Millis lease, TimePoint now,
-                                const ClaimFilter& filter) {
+                                const std::vector<std::string>& channels, bool high_only) {
+        // A lease is not an acceptance. Should the power fail before a later synced commit
+        // (the results', an enqueue's) carries this one to disk, the rows are claimable again
+        // and at most sent twice, as at-least-once allows; so a claim skips its fsync.
+        UnsyncedCommits unsynced(m_db, m_synced);
         Transaction tx(m_db);
         std::string pick;
-        const int priorities = filter.high_only ? 1 : 3;
-        for (int priority = 0; priority < priorities; ++priority) {
-            if (priority > 0) {
-                pick += " UNION ALL ";
+        const int priorities = high_only ? 1 : 3;
+        for (std::size_t c = 0; c < channels.size(); ++c) {
+            for (int priority = 0; priority < priorities; ++priority) {
+                if (!pick.empty()) {
+                    pick += " UNION ALL ";
+                }
+                pick += std::string("SELECT * FROM (SELECT id, priority, due_at FROM "
+                                    "notifications WHERE ") +
+                        k_claimable + " AND channel = ?" + std::to_string(10 + c) +
+                        " AND priority = " + std::to_string(priority) +
+                        " AND due_at <= ?1 AND (expires_at IS NULL OR expires_at > ?1) "
+                        "ORDER BY due_at, id LIMIT ?4)";
             }
-            pick += std::string("SELECT * FROM (SELECT id, priority, due_at FROM notifications "
-                                "WHERE ") +
-                    k_claimable + channel_condition(filter) +
-                    " AND priority = " + std::to_string(priority) +
-                    " AND due_at <= ?1 AND (expires_at IS NULL OR expires_at > ?1) "
-                    "ORDER BY due_at, id LIMIT ?4)";
         }
         auto& q = m_db.prepare(
             std::string("UPDATE notifications SET status = 'sending', lease_owner = ?2, "
@@ -538,7 +547,9 @@ class SqliteJobStore final : public JobStore {
             pick + ") ORDER BY priority, due_at, id LIMIT ?4) RETURNING " + k_columns);
         TimePoint until = now + lease;
         q.bind(1, to_unix_ms(now)).bind(2, owner).bind(3, to_unix_ms(until)).bind(4, max);
-        bind_channels(q, filter);
+        for (std::size_t c = 0; c < channels.size(); ++c) {
+            q.bind(static_cast<int>(10 + c), channels[c]);
+        }
         std::vector<Claim> claims;
         while (q.step()) {
             claims.push_back({read_notification(q), owner, until});
@@ -704,47 +715,7 @@ class SqliteJobStore final : public JobStore {
         return out;
     }
 
-    std::optional<TimePoint> next_due(const ClaimFilter& filter) override {
-        auto& q = m_db.prepare(std::string("SELECT min(due_at) FROM notifications WHERE ") +
-                               k_claimable + channel_condition(filter));
-        bind_channels(q, filter);
-        std::optional<std::int64_t> v;
-        if (q.step()) {
-            v = q.optional_int64(0);
-        }
-        q.reset();
-        if (!v) {
-            return std::nullopt;
-        }
-        return from_unix_ms(*v);
-    }
-
   private:
-    // " AND channel = ?5" or " AND channel NOT IN (?10, ?11, ...)" for `filter`.
-    static std::string channel_condition(const ClaimFilter& filter) {
-        if (filter.channel) {
-            return " AND channel = ?5";
-        }
-        if (filter.exclude_channels.empty()) {
-            return "";
-        }
-        std::string in;
-        for (std::size_t i = 0; i < filter.exclude_channels.size(); ++i) {
-            in += (i > 0 ? ", ?" : "?") + std::to_string(10 + i);
-        }
-        return " AND channel NOT IN (" + in + ")";
-    }
-
-    static void bind_channels(Statement& q, const ClaimFilter& filter) {
-        if (filter.channel) {
-            q.bind(5, *filter.channel);
-            return;
-        }
-        for (std::size_t i = 0; i < filter.exclude_channels.size(); ++i) {
-            q.bind(static_cast<int>(10 + i), filter.exclude_channels[i]);
-        }
-    }
-
     // complete() inside the caller's transaction; false (nothing written) when fenced out.
     bool complete_locked(const Completion& c) {
         if (c.outcome == Outcome::deferred) {
@@ -937,15 +908,18 @@ class SqliteJobStore final : public JobStore {
                 best = v;
             }
         };
-        for (int priority = 0; priority < 3; ++priority) {
-            auto& q = m_db.prepare(std::string("SELECT min(due_at) FROM notifications WHERE ") +
-                                   k_claimable + " AND priority = ?1");
-            q.bind(1, priority);
-            if (q.step()) {
-                consider(q.optional_int64(0));
-            }
-            q.reset();
+        // The earliest due row: one seek in the lane index per channel with claimable rows
+        // (the counters name them) and priority.
+        auto& q = m_db.prepare(
+            std::string("SELECT min((SELECT min(due_at) FROM notifications WHERE ") + k_claimable +
+            " AND channel = c.channel AND priority = p.priority)) FROM (SELECT DISTINCT channel "
+            "FROM status_counts WHERE n > 0 AND " +
+            k_claimable +
+            ") AS c, (SELECT 0 AS priority UNION ALL SELECT 1 UNION ALL SELECT 2) AS p");
+        if (q.step()) {
+            consider(q.optional_int64(0));
         }
+        q.reset();
         auto& l =
             m_db.prepare("SELECT min(lease_until) FROM notifications WHERE status = 'sending'");
         if (l.step()) {
@@ -1088,6 +1062,22 @@ class SqliteJobStore final : public JobStore {
     }
 
   private:
+    // The transaction of begin_enqueue(): BEGIN IMMEDIATE now, ROLLBACK unless committed.
+    class Batch final : public EnqueueBatch {
+      public:
+        Batch(SqliteJobStore& store, TimePoint now)
+            : m_store(store), m_tx(store.m_db), m_now(now) {}
+        EnqueueResult add(const EnqueueRequest& request) override {
+            return m_store.enqueue_locked(request, m_now);
+        }
+        void commit() override { m_tx.commit(); }
+
+      private:
+        SqliteJobStore& m_store;
+        Transaction m_tx;
+        TimePoint m_now;
+    };
+
     static constexpr const char* k_schedule_columns =
         "name, cron, tz, paused, content, catch_up, created_at, updated_at, next_at, last_slot";
 
@@ -1382,6 +1372,7 @@ class SqliteJobStore final : public JobStore {
 
     Database m_db;
     SqliteAudienceStore m_audience;
+    bool m_synced = true; // store.durability: full
 };
 
 } // namespace

@@ -246,6 +246,26 @@ class ImportTest(NotifyTestCase):
         self.assertEqual(self.env.show(sms["id"]).get("body", "-"), "-",
                          "a body of '-' in a line is literal, not stdin")
 
+    def test_a_bad_line_after_the_first_chunk_still_rejects_the_whole_file(self):
+        # import streams its lines into the store's transaction 10,000 at a time: a bad line
+        # after some chunks went in must still leave the store as it was, and lines that
+        # read the audience (user fan-out) must work inside that transaction.
+        self.env.ok("user", "add", "alice", "--email", "alice@example.com")
+        good = [{"user": "alice", "channel": "email", "body": f"u{i}"} if i % 2 else
+                {"channel": "email", "to": f"u{i}@example.com", "body": f"b{i}"}
+                for i in range(10_050)]
+        path = self.write_lines(good + [{"channel": "email", "to": "nope", "body": "x"}])
+        with self.assert_store_unchanged():
+            res = self.env.run("import", path)
+        self.assertEqual(self.assert_error_output(res, 65),
+                         "notify: 1 of 10051 lines rejected; nothing was enqueued")
+        self.assertIn("line 10051: invalid email address", res.stderr)
+
+        summary = self.env.json("import", self.write_lines(good))
+        self.assertEqual((summary["enqueued"], summary["rejected"]), (10_050, []))
+        self.assertEqual(self.env.count("user_id = 'alice'"), 10_050 // 2)
+        self.assertEqual(self.env.count(), 10_050)
+
 
 if __name__ == "__main__":
     unittest.main()

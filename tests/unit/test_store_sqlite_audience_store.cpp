@@ -209,5 +209,46 @@ TEST_F(AudienceStoreTest, EnqueueAllIsOneTransactionWithDedupAcrossRequests) {
     EXPECT_EQ(m_store->stats(k_t0).total, 3);
 }
 
+TEST_F(AudienceStoreTest, ABatchReadsAndWritesTheAudienceInsideItsTransaction) {
+    NewNotification n;
+    n.channel = "email";
+    n.to = "a@example.com";
+    n.body = "x";
+    n.due_at = k_t0;
+    EnqueueRequest request;
+    request.rows = {n};
+    request.event_id = "k1";
+    {
+        auto batch = m_store->begin_enqueue(k_t0);
+        EXPECT_FALSE(batch->add(request).duplicate);
+        // Reads and writes that open transactions of their own nest inside the batch's.
+        EXPECT_TRUE(audience().add_user(user("alice"), k_t0));
+        EXPECT_TRUE(audience().profile("alice"));
+        EXPECT_TRUE(batch->add(request).duplicate) << "the batch sees its own rows";
+        // Destroyed without commit(): the rows and the user are rolled back together.
+    }
+    EXPECT_EQ(m_store->stats(k_t0).total, 0);
+    EXPECT_FALSE(audience().find_user("alice"));
+
+    auto batch = m_store->begin_enqueue(k_t0);
+    batch->add(request);
+    EXPECT_FALSE(audience().profile("nobody")) << "a nested read leaves the batch open";
+    batch->add(request);
+    batch->commit();
+    EXPECT_EQ(m_store->stats(k_t0).total, 1);
+}
+
+TEST_F(AudienceStoreTest, AFailedWriteInsideABatchRollsBackOnlyItself) {
+    auto batch = m_store->begin_enqueue(k_t0);
+    ASSERT_TRUE(audience().add_user(user("alice"), k_t0));
+    model::Device bad;
+    bad.user_id = "nobody"; // no such user: the device is refused
+    bad.platform = "ios";
+    bad.token = std::string(64, 'a');
+    EXPECT_FALSE(audience().add_device(bad, k_t0));
+    batch->commit();
+    EXPECT_TRUE(audience().find_user("alice")) << "the batch survived the refused write";
+}
+
 } // namespace
 } // namespace notify::store

@@ -1336,6 +1336,31 @@ TEST_F(SqliteJobStoreTest, ClaimExcludingChannelsTakesOnlyTheOthersInPriorityOrd
     EXPECT_TRUE(store().claim("me", 10, minutes(5), k_t0 + hours(2), unrouted).empty());
 }
 
+TEST_F(SqliteJobStoreTest, ClaimWithoutAChannelOrdersAcrossEveryChannel) {
+    auto email = enqueue_one(row(k_t0 - minutes(5)));
+    auto pager_low = enqueue_one(row(k_t0 - minutes(30), Priority::low, "pager", "ops"));
+    auto sms_high = enqueue_one(row(k_t0, Priority::high, "sms", "+14155550123"));
+    auto fax = enqueue_one(row(k_t0 - minutes(10), Priority::normal, "fax", "+14155550124"));
+    std::vector<std::int64_t> order;
+    for (int i = 0; i < 5; ++i) {
+        for (auto id : ids_of(store().claim("me", 1, minutes(5), k_t0))) {
+            order.push_back(id);
+        }
+    }
+    EXPECT_THAT(order, ElementsAre(sms_high, fax, email, pager_low));
+}
+
+TEST_F(SqliteJobStoreTest, NextWakeupLooksAtEveryChannelAndPriority) {
+    enqueue_one(row(k_t0 + hours(3)));
+    enqueue_one(row(k_t0 + hours(2), Priority::low, "sms", "+14155550123"));
+    EXPECT_EQ(store().next_wakeup(), k_t0 + hours(2));
+    enqueue_one(row(k_t0 + hours(1), Priority::high, "webhook", "https://hooks.example.com/in"));
+    EXPECT_EQ(store().next_wakeup(), k_t0 + hours(1));
+    auto claimed = store().claim("me", 10, minutes(5), k_t0 + hours(1));
+    ASSERT_EQ(claimed.size(), 1u);
+    EXPECT_EQ(store().next_wakeup(), k_t0 + hours(1) + minutes(5)) << "the lease runs out first";
+}
+
 // stats() reads status_counts, kept by triggers; this counts the rows themselves.
 std::map<std::string, long long> counted_by_status_and_channel(RawDb& raw, TimePoint now) {
     std::map<std::string, long long> out;
@@ -1417,7 +1442,9 @@ TEST(SqliteJobStoreOpen, MigrationToStatusCountsCountsTheRowsAlreadyStored) {
         RawDb raw(db);
         ASSERT_EQ(raw.exec("DROP TRIGGER status_counts_insert; DROP TRIGGER status_counts_delete; "
                            "DROP TRIGGER status_counts_update; DROP TABLE status_counts; "
-                           "DROP INDEX notifications_expiry; PRAGMA user_version = 7"),
+                           "DROP INDEX notifications_expiry; PRAGMA user_version = 7; "
+                           "CREATE INDEX notifications_claimable ON notifications (priority, "
+                           "due_at, id) WHERE status IN ('scheduled', 'queued', 'retrying')"),
                   SQLITE_OK);
     }
     auto store = open_store(db);
@@ -1508,6 +1535,7 @@ TEST_F(SqliteJobStoreTest, ExpireWithNothingExpiredTakesNoWriteLock) {
 }
 
 TEST_F(SqliteJobStoreTest, BusyStoreIsATempfailAfterTheBusyTimeout) {
+    enqueue_one(); // a claim with nothing to claim needs no lock
     auto impatient = open_store(path(), Millis{100});
     RawDb raw(path());
     ASSERT_EQ(raw.exec("BEGIN IMMEDIATE"), SQLITE_OK);
@@ -1528,6 +1556,7 @@ TEST_F(SqliteJobStoreTest, BusyStoreIsATempfailAfterTheBusyTimeout) {
     }
     ASSERT_EQ(raw.exec("ROLLBACK"), SQLITE_OK);
     EXPECT_EQ(impatient->enqueue(request_of({row()}), k_t0).ids.size(), 1u);
+    EXPECT_EQ(impatient->claim("me", 1, minutes(5), k_t0).size(), 1u);
 }
 
 TEST(SqliteJobStoreOpen, OpeningAStoreThatNeedsMigrationWhileLockedIsATempfail) {
