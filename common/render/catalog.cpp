@@ -75,7 +75,8 @@ std::map<std::string, std::vector<std::string>> scan_dir(const std::string& dir)
 
 std::string shipped_templates_dir() {
     if (auto exe_dir = loader::executable_dir(); !exe_dir.empty()) {
-        const std::string installed = exe_dir + "/" NOTIFY_TEMPLATES_FROM_BINDIR;
+        const std::string installed =
+            (fs::path(exe_dir) / NOTIFY_TEMPLATES_FROM_BINDIR).lexically_normal().string();
         if (is_dir(installed)) {
             return installed;
         }
