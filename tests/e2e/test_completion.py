@@ -1,9 +1,9 @@
 """`notify completion bash|zsh|fish`: each script loads in its shell and completes subcommands
 (nested ones too), their flags, and the values of --channel, --status, --template and schedule
-names (the dynamic ones by running notify against the test's store). bash and fish complete
-through their real completion machinery (COMPREPLY, `complete -C`); zsh is checked by compinit
-registering the #compdef file and by calling _notify with zsh's completion builtins replaced by
-functions that record what they are offered (zsh's own widget plumbing is not exercised)."""
+names (the dynamic ones by running notify against the test's store), each through the shell's
+own completion machinery: bash by calling the function on COMP_WORDS and reading COMPREPLY,
+fish by `complete -C`, zsh by pressing a key bound to complete-word in an interactive zsh in a
+pty with compinit (zsh_complete.zsh records what compadd was given after zsh's matching)."""
 
 import os
 import re
@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import unittest
 
-from notify_env import NOTIFY_BIN, STATUSES, NotifyTestCase
+from notify_env import HERE, NOTIFY_BIN, STATUSES, NotifyTestCase
 
 
 def top_level_commands(env):
@@ -143,48 +143,52 @@ class BashCompletionTest(ShellCase):
 
 
 class ZshCompletionTest(ShellCase):
+    """Real completion: an interactive zsh in a pty (zsh_complete.zsh) with compinit finding
+    _notify on fpath by its #compdef line, completing on a key bound to complete-word."""
     shell = "zsh"
 
+    def setUp(self):
+        super().setUp()
+        self.funcdir = self.env.path("zfunc")
+        os.makedirs(self.funcdir)
+        shutil.copy(self.script, os.path.join(self.funcdir, "_notify"))
+        bindir = self.env.path("bin")
+        os.makedirs(bindir)
+        os.symlink(NOTIFY_BIN, os.path.join(bindir, "notify"))
+        self.env.env["PATH"] = bindir + os.pathsep + self.env.env["PATH"]
+
+    def offered(self, line):
+        res = subprocess.run(["zsh", "-f", os.path.join(HERE, "zsh_complete.zsh"), self.funcdir,
+                              line, self.env.path("zshrc")],
+                             capture_output=True, text=True, env=self.env.env, cwd=self.env.root,
+                             timeout=90)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        return res.stdout.split()
+
     def test_compinit_registers_the_compdef_file(self):
-        funcdir = self.env.path("zfunc")
-        os.makedirs(funcdir)
-        shutil.copy(self.script, os.path.join(funcdir, "_notify"))
         res = self.run_shell(["zsh", "-f", "-c"],
-                             f"fpath=({funcdir} $fpath); autoload -Uz compinit; "
+                             f"fpath=({self.funcdir} $fpath); autoload -Uz compinit; "
                              f"compinit -u -d {self.env.path('zcompdump')}; "
                              "print -r -- $_comps[notify]")
         self.assertEqual(res.stdout.strip(), "_notify")
 
-    def offered(self, *words):
-        """What _notify offers for NOTIFY_BIN words..., the cursor on the last word, with
-        _describe, compadd, _files and _message replaced by recorders."""
-        quoted = " ".join("'" + w.replace("'", "'\\''") + "'" for w in (NOTIFY_BIN,) + words)
-        code = (f"source '{self.script}' 2>/dev/null\n"  # compdef is absent outside compinit
-                "_describe() { local -a items; items=(${(P)${@[-1]}}); "
-                "print -rl -- ${items%%:*}; }\n"
-                "compadd() { [[ $1 == -a ]] && print -rl -- ${(P)2}; }\n"
-                "_files() { print -r -- '<files>'; }\n"
-                "_message() { print -r -- '<text>'; }\n"
-                f"words=({quoted}); CURRENT={len(words) + 1}\n"
-                "_notify\n")
-        res = self.run_shell(["zsh", "-f", "-c"], code)
-        prefix = words[-1]
-        return sorted(w for w in res.stdout.splitlines() if w.startswith(prefix) or w[0] == "<")
-
     def test_commands_flags_and_values(self):
-        self.assertEqual(self.offered("sch"), ["schedule"])
-        self.assertEqual(self.offered("schedule", "a"), ["add"])
-        self.assertIn("--cron", self.offered("schedule", "add", "--c"))
-        self.assertIn("--config", self.offered("schedule", "add", "--c"))
-        self.assertEqual(self.offered("ls", "--status", "s"),
+        self.assertEqual(self.offered("notify sch"), ["schedule"])
+        self.assertEqual(self.offered("notify schedule a"), ["add"])
+        flags = self.offered("notify schedule add --c")
+        for flag in ("--cron", "--catch-up", "--channel", "--category", "--config"):
+            self.assertIn(flag, flags)
+        self.assertEqual(self.offered("notify ls --status s"),
                          sorted(s for s in STATUSES if s.startswith("s")))
-        self.assertEqual(self.offered("send", "--channel", "e"), ["email"])
-        self.assertEqual(self.offered("import", ""), ["<files>"])
-        self.assertEqual(self.offered("send", "--to", ""), ["<text>"])
+        self.assertEqual(self.offered("notify send --channel e"), ["email"])
+        self.assertEqual(self.offered("notify send --to "), [])  # nothing to guess
 
-    def test_schedule_names_from_the_store(self):
+    def test_files_and_schedule_names(self):
+        with open(self.env.path("batch.ndjson"), "w", encoding="utf-8") as f:
+            f.write("")
+        self.assertIn("batch.ndjson", self.offered("notify import ba"))
         self.add_schedule("digest")
-        self.assertEqual(self.offered("schedule", "resume", "di"), ["digest"])
+        self.assertEqual(self.offered("notify schedule resume di"), ["digest"])
 
 
 class FishCompletionTest(ShellCase):
