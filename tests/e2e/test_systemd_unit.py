@@ -1,6 +1,7 @@
 """packaging/notifyd.service: systemd-analyze verify accepts it (ExecStart pointed at the
 build's notifyd, the config at the example config), and it keeps the settings notifyd relies
-on: Type=notify with a watchdog, reload by SIGHUP, its own user and state directory, hardening."""
+on: Type=notify with a watchdog, reload by SIGHUP, its own user and state directory, hardening
+that systemd-analyze security rates "OK" (exposure 2.5 at most)."""
 
 import os
 import re
@@ -32,24 +33,41 @@ class SystemdUnitTest(unittest.TestCase):
         self.settings = settings(self.text)
         self.env = NotifyEnv(self)
 
-    def test_systemd_analyze_verify(self):
-        analyze = shutil.which("systemd-analyze")
-        if analyze is None:
-            self.skipTest("systemd-analyze is absent (Debian: apt-get install systemd)")
+    def write_verifiable_unit(self):
+        """The unit with ExecStart on the build's notifyd and the source's example config."""
         config = os.path.join(SOURCE_DIR, "packaging", "config.yaml")
         (exec_start,) = self.settings["ExecStart"]
-        binary, rest = exec_start.split(" ", 1)
-        rest = re.sub(r"--config \S+", f"--config {config}", rest)
+        rest = re.sub(r"--config \S+", f"--config {config}", exec_start.split(" ", 1)[1])
         text = self.text.replace("ExecStart=" + exec_start, f"ExecStart={NOTIFYD_BIN} {rest}")
         unit = self.env.path("notifyd.service")
         with open(unit, "w", encoding="utf-8") as f:
             f.write(text)
+        return unit
+
+    def test_systemd_analyze_verify(self):
+        analyze = shutil.which("systemd-analyze")
+        if analyze is None:
+            self.skipTest("systemd-analyze is absent (Debian: apt-get install systemd)")
+        unit = self.write_verifiable_unit()
         res = subprocess.run([analyze, "verify", "--man=no", unit], capture_output=True,
                              text=True, timeout=120, cwd=self.env.root)
         complaints = [line for line in res.stderr.splitlines()
                       if "notifyd.service" in line or "Unknown" in line]
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertEqual(complaints, [], res.stderr)
+
+    def test_exposure_stays_low(self):
+        """systemd-analyze security rates the sandbox; 1.7 when this was written ("OK")."""
+        analyze = shutil.which("systemd-analyze")
+        if analyze is None:
+            self.skipTest("systemd-analyze is absent (Debian: apt-get install systemd)")
+        res = subprocess.run([analyze, "security", "--offline=true", "--man=no",
+                              self.write_verifiable_unit()],
+                             capture_output=True, text=True, timeout=120, cwd=self.env.root)
+        m = re.search(r"Overall exposure level for notifyd\.service: ([\d.]+)", res.stdout)
+        if m is None:
+            self.skipTest(f"this systemd-analyze cannot rate a unit file offline: {res.stderr}")
+        self.assertLessEqual(float(m.group(1)), 2.5, res.stdout)
 
     def test_notifyd_speaks_the_protocol_it_declares(self):
         self.assertEqual(self.settings["Type"], ["notify"])
