@@ -161,8 +161,12 @@ void write_rules(std::ostream& out, const std::vector<CompletionCommand>& comman
     out << "complete -c notify -f\n";
     for (const auto& command : commands) {
         for (const auto& child : command.children) {
-            out << "complete -c notify -n " << condition(command.path) << " -a "
-                << fish_quoted(child.name) << " -d " << fish_quoted(child.description) << '\n';
+            std::vector<std::string> names{child.name};
+            names.insert(names.end(), child.aliases.begin(), child.aliases.end());
+            for (const auto& name : names) {
+                out << "complete -c notify -n " << condition(command.path) << " -a "
+                    << fish_quoted(name) << " -d " << fish_quoted(child.description) << '\n';
+            }
         }
         for (const auto& option : command.options) {
             write_option_rule(out, command.path, option);
