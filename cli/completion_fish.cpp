@@ -113,23 +113,15 @@ void write_tables(std::ostream& out, const std::vector<CompletionCommand>& comma
 
 void write_values(std::ostream& out) {
     out << k_functions;
-    for (ValueKind kind : {ValueKind::statuses, ValueKind::priorities}) {
-        out << "        case " << kind_name(kind) << "\n            printf '%s\\n'";
-        for (const auto& value : fixed_values(kind)) {
-            out << ' ' << value;
-        }
-        out << '\n';
+    for (ValueKind kind : fixed_kinds()) {
+        out << "        case " << kind_name(kind) << "\n            printf '%s\\n'"
+            << fixed_words(kind) << '\n';
     }
-    out << "        case channels\n"
-           "            $run provider ls 2>/dev/null | cut -f3 | string split , | "
-           "string match -v -- - | sort -u\n"
-           "        case providers\n"
-           "            $run provider ls 2>/dev/null | cut -f1\n"
-           "        case templates\n"
-           "            $run template ls 2>/dev/null | cut -f1\n"
-           "        case schedules\n"
-           "            $run schedule ls 2>/dev/null | cut -f1\n"
-           "    end\nend\n";
+    for (const Listing& listing : listings()) {
+        out << "        case " << kind_name(listing.kind) << "\n            $run"
+            << listing_pipeline(listing) << '\n';
+    }
+    out << "    end\nend\n";
 }
 
 // The arguments of `complete` that give an option's or a positional's values.

@@ -146,6 +146,21 @@ std::vector<std::string> fixed_values(ValueKind kind) {
     return values;
 }
 
+const std::vector<ValueKind>& fixed_kinds() {
+    static const std::vector<ValueKind> k_kinds = {ValueKind::statuses, ValueKind::priorities};
+    return k_kinds;
+}
+
+const std::vector<Listing>& listings() {
+    static const std::vector<Listing> k_listings = {
+        {ValueKind::channels, "provider ls", 3, true},
+        {ValueKind::providers, "provider ls", 1, false},
+        {ValueKind::templates, "template ls", 1, false},
+        {ValueKind::schedules, "schedule ls", 1, false},
+    };
+    return k_listings;
+}
+
 std::vector<CompletionCommand> completion_commands(const CLI::App& app) {
     std::vector<CompletionCommand> out;
     walk(app, "", out);

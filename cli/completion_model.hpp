@@ -32,6 +32,19 @@ std::string_view kind_name(ValueKind kind);
 // The fixed candidates of `kind` (statuses, priorities); empty for the others.
 std::vector<std::string> fixed_values(ValueKind kind);
 
+// Where a dynamic kind's candidates come from: a notify command whose plain output has them in
+// one tab-separated column, comma-separated within it for channels ("-" for none).
+struct Listing {
+    ValueKind kind;
+    std::string_view command; // "provider ls"
+    int column;               // 1-based
+    bool comma_separated;
+};
+
+// The kinds with fixed candidates, and how every dynamic kind is listed.
+const std::vector<ValueKind>& fixed_kinds();
+const std::vector<Listing>& listings();
+
 struct CompletionOption {
     std::vector<std::string> flags; // "--channel", "-n", ...
     std::string description;

@@ -17,6 +17,13 @@ void write_fish_completion(std::ostream& out, const std::vector<CompletionComman
 // `text` in single quotes for sh, bash and zsh: 'it'\''s'.
 std::string sh_quoted(const std::string& text);
 
+// " scheduled queued ...": the fixed candidates of `kind`, each after a space.
+std::string fixed_words(ValueKind kind);
+
+// The rest of the command line that lists `listing`'s candidates one a line, after the notify
+// to run: " provider ls 2>/dev/null | cut -f3 | ...". Plain sh syntax, which fish reads too.
+std::string listing_pipeline(const Listing& listing);
+
 // The functions bash and zsh share (both read the same POSIX-style syntax):
 //   _notify_child PATH WORD   prints the subcommand WORD names at PATH (aliases resolved)
 //   _notify_option PATH OPT   prints the value kind of OPT at PATH; fails for a flag

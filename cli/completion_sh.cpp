@@ -2,6 +2,7 @@
 // of the words before the cursor.
 #include <map>
 #include <ostream>
+#include <string>
 
 #include "cli/completion_scripts.hpp"
 
@@ -99,20 +100,14 @@ void write_values(std::ostream& out) {
            "    local kind=$1\n"
            "    shift\n"
            "    case $kind in\n";
-    for (ValueKind kind : {ValueKind::statuses, ValueKind::priorities}) {
-        out << "        " << kind_name(kind) << ") printf '%s\\n'";
-        for (const auto& value : fixed_values(kind)) {
-            out << ' ' << value;
-        }
-        out << " ;;\n";
+    for (ValueKind kind : fixed_kinds()) {
+        out << "        " << kind_name(kind) << ") printf '%s\\n'" << fixed_words(kind) << " ;;\n";
     }
-    out << "        channels) \"$@\" provider ls 2>/dev/null | cut -f3 | tr ',' '\\n' | grep -vx "
-           "-- - "
-           "| sort -u ;;\n"
-           "        providers) \"$@\" provider ls 2>/dev/null | cut -f1 ;;\n"
-           "        templates) \"$@\" template ls 2>/dev/null | cut -f1 ;;\n"
-           "        schedules) \"$@\" schedule ls 2>/dev/null | cut -f1 ;;\n"
-           "    esac\n}\n";
+    for (const Listing& listing : listings()) {
+        out << "        " << kind_name(listing.kind) << ") \"$@\"" << listing_pipeline(listing)
+            << " ;;\n";
+    }
+    out << "    esac\n}\n";
 }
 
 constexpr const char* k_scan = R"sh(_notify_scan() {
@@ -149,6 +144,23 @@ std::string sh_quoted(const std::string& text) {
         out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     }
     return out + "'";
+}
+
+std::string fixed_words(ValueKind kind) {
+    std::string out;
+    for (const auto& value : fixed_values(kind)) {
+        out += ' ' + value;
+    }
+    return out;
+}
+
+std::string listing_pipeline(const Listing& listing) {
+    std::string out = " " + std::string(listing.command) + " 2>/dev/null | cut -f" +
+                      std::to_string(listing.column);
+    if (listing.comma_separated) {
+        out += " | tr ',' '\\n' | grep -vx -- - | sort -u";
+    }
+    return out;
 }
 
 void write_sh_functions(std::ostream& out, const std::vector<CompletionCommand>& commands) {
