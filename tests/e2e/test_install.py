@@ -1,6 +1,6 @@
 """`cmake --install` into a DESTDIR: every file lands where the GNU layout puts it, and the
-staged binaries work from there, finding their own templates and phone module beside them
-rather than the build tree's."""
+staged binaries work from there (send, ls, notifyd --once), finding their own templates and phone
+module beside them rather than the build tree's."""
 
 import glob
 import json
@@ -77,6 +77,10 @@ class InstallTest(unittest.TestCase):
         listing = self.run_installed("--db", db, "ls").stdout
         self.assertIn(nid, listing.split())
         self.assertIn("ops@example.com", listing)
+        res = self.env.run("--db", db, "--once", binary=self.staged("bin", "notifyd"))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(self.run_installed("--db", db, "ls", "--status", "sent").stdout.split()[0],
+                         nid)
 
     def test_staged_templates_are_the_shipped_ones(self):
         installed = self.staged("share", "notify", "templates")
