@@ -15,7 +15,7 @@ const std::vector<CommandSpec>& command_table() {
         {"user", add_user_command},         {"device", add_device_command},
         {"prefs", add_prefs_command},       {"provider", add_provider_command},
         {"dispatch", add_dispatch_command}, {"config", add_config_command},
-        {"doctor", add_doctor_command},
+        {"doctor", add_doctor_command},     {"completion", add_completion_command},
     };
     return k_commands;
 }

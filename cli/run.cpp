@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/global_options.hpp"
 #include "common/error.hpp"
 #include "common/text/spelling.hpp"
 
@@ -97,9 +98,7 @@ void add_commands(const std::string& word, int argc, const char* const* argv, CL
         named->add(app, ctx);
         return;
     }
-    for (const auto& command : table) {
-        command.add(app, ctx);
-    }
+    add_every_command(app, ctx);
     check_command_name(word, app);
 }
 
@@ -120,18 +119,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
     Context ctx(out, err, in, out_is_tty);
     CLI::App app(k_description, "notify");
     try {
-        app.set_version_flag("--version", std::string("notify ") + NOTIFY_VERSION);
-        app.add_option("--config", ctx.globals.config_path,
-                       "Config file (else $NOTIFY_CONFIG, "
-                       "~/.config/notify/config.yaml, "
-                       "/etc/notify/config.yaml)")
-            ->type_name("PATH");
-        app.add_option("--db", ctx.globals.db_path,
-                       "Store file (else $NOTIFY_DB, store.path, "
-                       "~/.local/share/notify/notify.db)")
-            ->type_name("PATH");
-        app.add_flag("--json", ctx.globals.json, "Machine-readable JSON output");
-        app.add_flag("-v,--verbose", ctx.globals.verbose, "More log output on stderr (-vv debug)");
+        add_global_options(app, ctx.globals);
         app.footer(k_footer);
         app.require_subcommand(1);
         app.fallthrough();

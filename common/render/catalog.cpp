@@ -8,6 +8,7 @@
 #include <iterator>
 #include <map>
 
+#include "common/loader/shared_library.hpp"
 #include "common/text/spelling.hpp"
 
 namespace notify::render {
@@ -73,6 +74,13 @@ std::map<std::string, std::vector<std::string>> scan_dir(const std::string& dir)
 } // namespace
 
 std::string shipped_templates_dir() {
+    if (auto exe_dir = loader::executable_dir(); !exe_dir.empty()) {
+        const std::string installed =
+            (fs::path(exe_dir) / NOTIFY_TEMPLATES_FROM_BINDIR).lexically_normal().string();
+        if (is_dir(installed)) {
+            return installed;
+        }
+    }
     if (is_dir(NOTIFY_SOURCE_TEMPLATES)) {
         return NOTIFY_SOURCE_TEMPLATES;
     }

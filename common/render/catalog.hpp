@@ -19,8 +19,10 @@ struct SearchDir {
     std::string source; // "user" or "shipped"
 };
 
-// The shipped templates: the build tree's templates/ (NOTIFY_SOURCE_TEMPLATES) when that
-// directory exists, else the installed share/notify/templates (NOTIFY_SHIPPED_TEMPLATES).
+// The shipped templates: share/notify/templates beside the running executable as installed
+// (<bindir>/../share/notify/templates, so a staged or moved install finds its own), else the
+// source tree's templates/ (NOTIFY_SOURCE_TEMPLATES) when that directory exists (the build
+// tree's binaries), else the configured install location (NOTIFY_SHIPPED_TEMPLATES).
 std::string shipped_templates_dir();
 
 // `user_dir` (templates.dir or $XDG_CONFIG_HOME/notify/templates; skipped when empty), then

@@ -1,0 +1,100 @@
+#!/bin/sh
+# Builds the .deb from a Release build installed to /usr (build-deb/), installs it with dpkg -i,
+# checks the installed notify as the notify user, as a member of group notify and as a user
+# outside it, then removes and purges the package. For CI as root on a throwaway machine: it
+# adds two users (notify-member, notify-outsider) and removes them again.
+# Usage: scripts/package-test.sh [BUILD_DIR]   (default: build-deb)
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-"$root/build-deb"}
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "package-test: must run as root (dpkg -i, useradd)" >&2
+    exit 1
+fi
+if dpkg-query -W -f='${Status}' notify 2>/dev/null | grep -q "install ok installed"; then
+    echo "package-test: a notify package is already installed; refusing to replace it" >&2
+    exit 1
+fi
+"$root/scripts/deps.sh" --test
+"$root/scripts/build.sh" "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+    -DNOTIFY_TESTS=OFF
+rm -f "$dir"/notify_*.deb
+(cd "$dir" && cpack -G DEB >/dev/null)
+deb=$(ls "$dir"/notify_*.deb)
+echo "package-test: built $deb"
+
+fail() {
+    echo "package-test: FAIL: $*" >&2
+    exit 1
+}
+cleanup() {
+    userdel -r notify-member 2>/dev/null || true
+    userdel -r notify-outsider 2>/dev/null || true
+    if dpkg-query -W -f='${Status}' notify 2>/dev/null | grep -q "installed"; then
+        dpkg -P notify >/dev/null 2>&1 || true
+    fi
+}
+trap cleanup EXIT
+
+dpkg -i "$deb" || fail "dpkg -i"
+getent passwd notify >/dev/null || fail "postinst did not create user notify"
+getent group notify >/dev/null || fail "postinst did not create group notify"
+[ "$(stat -c '%U:%G %a' /var/lib/notify)" = "notify:notify 750" ] ||
+    fail "/var/lib/notify is $(stat -c '%U:%G %a' /var/lib/notify), not notify:notify 750"
+dpkg-query -W -f='${Conffiles}\n' notify | grep -q "/etc/notify/config.yaml" ||
+    fail "/etc/notify/config.yaml is not a conffile"
+[ -f /usr/lib/systemd/system/notifyd.service ] || fail "no notifyd.service"
+notify --version | grep -q "^notify " || fail "notify --version"
+notify --config /etc/notify/config.yaml config check >/dev/null ||
+    fail "notify config check on /etc/notify/config.yaml"
+
+useradd --create-home --groups notify notify-member
+useradd --create-home notify-outsider
+db=/var/lib/notify/notify.db
+as() {
+    user=$1
+    shift
+    runuser -u "$user" -- env -i PATH=/usr/bin:/bin HOME="$(getent passwd "$user" | cut -d: -f6)" \
+        "$@"
+}
+
+# The daemon's user owns the store; it enqueues and delivers as notifyd.service would.
+id=$(as notify notify --db "$db" send --channel email --to ops@example.com --body "package test") ||
+    fail "notify send as user notify"
+as notify notifyd --config /etc/notify/config.yaml --db "$db" --once 2>/dev/null ||
+    fail "notifyd --once as user notify"
+as notify notify --db "$db" show "$id" | grep -q sent || fail "notification $id not sent"
+grep -q "package test" /var/lib/notify/delivered.jsonl || fail "nothing in delivered.jsonl"
+[ "$(stat -c '%a' "$db")" = 600 ] || fail "store mode $(stat -c '%a' "$db"), not 600"
+
+# Everyone may run notify on a store of their own, with the shipped templates and completions.
+for user in notify-member notify-outsider; do
+    as "$user" notify template ls | grep -q "^welcome" || fail "template ls as $user"
+    as "$user" sh -c 'notify --db "$HOME/own.db" send --channel email --to a@example.com --body x' \
+        >/dev/null || fail "send to a store of its own as $user"
+    as "$user" bash -c '. /usr/share/bash-completion/completions/notify &&
+        COMP_WORDS=(notify sch) COMP_CWORD=1 && _notify && [ "${COMPREPLY[*]}" = schedule ]' ||
+        fail "bash completion as $user"
+done
+
+# Without --db a user with no config of their own gets /etc/notify/config.yaml, so the shared
+# store. The system-wide mode (members of group notify may enqueue there, store 0660) is not
+# implemented yet: today member and outsider alike are refused with exit 74, which is what
+# this checks. Change the member's expectation to 0 when that mode lands.
+for user in notify-member notify-outsider; do
+    as "$user" notify config show | grep -q "$db" || fail "$user does not get store.path $db"
+    code=0
+    as "$user" notify send --channel email --to a@example.com --body x >/dev/null 2>&1 || code=$?
+    [ "$code" -eq 74 ] || fail "notify send to $db as $user exited $code, expected 74"
+    code=0
+    as "$user" notify --db "$db" ls >/dev/null 2>&1 || code=$?
+    [ "$code" -eq 74 ] || fail "notify ls on $db as $user exited $code, expected 74"
+done
+
+dpkg -r notify >/dev/null || fail "dpkg -r"
+[ ! -e /usr/bin/notify ] || fail "/usr/bin/notify left after dpkg -r"
+[ -f /etc/notify/config.yaml ] || fail "dpkg -r removed the conffile"
+dpkg -P notify >/dev/null || fail "dpkg -P"
+[ ! -e /etc/notify/config.yaml ] || fail "dpkg -P left /etc/notify/config.yaml"
+echo "package-test: ok"
