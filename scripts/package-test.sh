@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the .deb from a Release build installed to /usr (build-deb/), installs it with dpkg -i,
-# checks the installed notify as the notify user, as a member of group notify and as a user
-# outside it, then removes and purges the package. For CI as root on a throwaway machine: it
+# checks the installed notify as the notify user, as a member of group notify (who shares the
+# daemon's store) and as a user outside it (refused), then removes and purges the package. For CI as root on a throwaway machine: it
 # adds two users (notify-member, notify-outsider) and removes them again.
 # Usage: scripts/package-test.sh [BUILD_DIR]   (default: build-deb)
 set -eu
@@ -40,8 +40,8 @@ trap cleanup EXIT
 dpkg -i "$deb" || fail "dpkg -i"
 getent passwd notify >/dev/null || fail "postinst did not create user notify"
 getent group notify >/dev/null || fail "postinst did not create group notify"
-[ "$(stat -c '%U:%G %a' /var/lib/notify)" = "notify:notify 750" ] ||
-    fail "/var/lib/notify is $(stat -c '%U:%G %a' /var/lib/notify), not notify:notify 750"
+[ "$(stat -c '%U:%G %a' /var/lib/notify)" = "notify:notify 2770" ] ||
+    fail "/var/lib/notify is $(stat -c '%U:%G %a' /var/lib/notify), not notify:notify 2770"
 dpkg-query -W -f='${Conffiles}\n' notify | grep -q "/etc/notify/config.yaml" ||
     fail "/etc/notify/config.yaml is not a conffile"
 [ -f /usr/lib/systemd/system/notifyd.service ] || fail "no notifyd.service"
@@ -66,7 +66,8 @@ as notify notifyd --config /etc/notify/config.yaml --db "$db" --once 2>/dev/null
     fail "notifyd --once as user notify"
 as notify notify --db "$db" show "$id" | grep -q sent || fail "notification $id not sent"
 grep -q "package test" /var/lib/notify/delivered.jsonl || fail "nothing in delivered.jsonl"
-[ "$(stat -c '%a' "$db")" = 600 ] || fail "store mode $(stat -c '%a' "$db"), not 600"
+[ "$(stat -c '%a %G' "$db")" = "660 notify" ] ||
+    fail "store mode and group $(stat -c '%a %G' "$db"), not 660 notify"
 
 # Everyone may run notify on a store of their own, with the shipped templates and completions.
 for user in notify-member notify-outsider; do
@@ -79,18 +80,27 @@ for user in notify-member notify-outsider; do
 done
 
 # Without --db a user with no config of their own gets /etc/notify/config.yaml, so the shared
-# store. The system-wide mode (members of group notify may enqueue there, store 0660) is not
-# implemented yet: today member and outsider alike are refused with exit 74, which is what
-# this checks. Change the member's expectation to 0 when that mode lands.
+# store: a member of group notify enqueues and lists there, notifyd delivers it; anyone else is
+# refused with exit 74 and a hint naming the group.
 for user in notify-member notify-outsider; do
     as "$user" notify config show | grep -q "$db" || fail "$user does not get store.path $db"
-    code=0
-    as "$user" notify send --channel email --to a@example.com --body x >/dev/null 2>&1 || code=$?
-    [ "$code" -eq 74 ] || fail "notify send to $db as $user exited $code, expected 74"
-    code=0
-    as "$user" notify --db "$db" ls >/dev/null 2>&1 || code=$?
-    [ "$code" -eq 74 ] || fail "notify ls on $db as $user exited $code, expected 74"
 done
+mid=$(as notify-member notify send --channel email --to a@example.com --body "from a member") ||
+    fail "notify send to $db as notify-member"
+as notify-member notify ls | grep -q "^$mid " || fail "notify ls as notify-member misses $mid"
+as notify notifyd --config /etc/notify/config.yaml --db "$db" --once 2>/dev/null ||
+    fail "notifyd --once after a member's send"
+as notify-member notify show "$mid" | grep -q sent || fail "the member's $mid was not sent"
+for f in "$db" "$db-wal" "$db-shm"; do
+    [ ! -e "$f" ] || [ "$(stat -c '%G' "$f")" = notify ] || fail "$f is not group notify"
+done
+code=0
+err=$(as notify-outsider notify send --channel email --to a@example.com --body x 2>&1) || code=$?
+[ "$code" -eq 74 ] || fail "notify send to $db as notify-outsider exited $code, expected 74"
+echo "$err" | grep -q "members of group notify" || fail "no group hint for the outsider: $err"
+code=0
+as notify-outsider notify --db "$db" ls >/dev/null 2>&1 || code=$?
+[ "$code" -eq 74 ] || fail "notify ls on $db as notify-outsider exited $code, expected 74"
 
 dpkg -r notify >/dev/null || fail "dpkg -r"
 [ ! -e /usr/bin/notify ] || fail "/usr/bin/notify left after dpkg -r"

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/error.hpp"
+#include "common/store/shared_store.hpp"
 
 namespace notify::dispatch {
 
@@ -30,7 +32,8 @@ std::string read_pid(int fd) {
 
 DispatchLock::DispatchLock(const std::string& store_path) {
     std::string path = store_path + ".lock";
-    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC,
+                  store::file_mode_in(std::filesystem::path(path).parent_path().string()));
     if (m_fd < 0) {
         throw Error(Exit::io, "cannot open lock file " + path + ": " + std::strerror(errno));
     }

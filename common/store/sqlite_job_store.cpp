@@ -13,6 +13,7 @@
 #include "common/schedule/time_text.hpp"
 #include "common/store/job_store.hpp"
 #include "common/store/schema.hpp"
+#include "common/store/shared_store.hpp"
 #include "common/store/sqlite_audience_store.hpp"
 #include "common/store/sqlite_db.hpp"
 
@@ -72,12 +73,20 @@ std::string status_sql(Status s) {
     return std::string(model::to_string(s));
 }
 
-// Creates the parent directories (0700) and the file (0600) before SQLite opens it, so the
-// store never exists with looser permissions, even for a moment. An existing file is only
-// stat()ed, never opened: closing any descriptor of a database file drops every POSIX lock
-// this process holds on it, including those of SQLite connections already open (notifyd has
-// two: the dispatcher's and the HTTP endpoint's), and other processes could then write under
-// them.
+// An unopenable store: the error, with the hint naming the group that may use it when the
+// user is not in it.
+Error cannot_open(const std::string& path, int err) {
+    return Error(Exit::io, "cannot open store " + path + ": " + std::strerror(err),
+                 err == EACCES ? group_access_hint(path) : std::string());
+}
+
+// Creates the parent directories (0700) and the file before SQLite opens it: 0600, or 0660 in
+// a directory shared with a group (file_mode_in), so the store never exists with looser
+// permissions, even for a moment. An existing file is only stat()ed, never opened: closing any
+// descriptor of a database file drops every POSIX lock this process holds on it, including
+// those of SQLite connections already open (notifyd has two: the dispatcher's and the HTTP
+// endpoint's), and other processes could then write under them. SQLite gives the -wal and
+// -shm files the store's mode.
 void create_store_file(const std::string& path) {
     struct stat existing {};
     if (::stat(path.c_str(), &existing) == 0) {
@@ -85,9 +94,12 @@ void create_store_file(const std::string& path) {
             throw Error(Exit::io, "cannot open store " + path + ": not a regular file");
         }
         if (::access(path.c_str(), R_OK | W_OK) != 0) {
-            throw Error(Exit::io, "cannot open store " + path + ": " + std::strerror(errno));
+            throw cannot_open(path, errno);
         }
         return;
+    }
+    if (errno == EACCES) {
+        throw cannot_open(path, errno); // a directory on the way is not ours to enter
     }
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) {
@@ -101,12 +113,16 @@ void create_store_file(const std::string& path) {
             }
         }
     }
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    const mode_t mode = file_mode_in(parent.string());
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, mode);
     if (fd < 0) {
-        throw Error(Exit::io, "cannot open store " + path + ": " + std::strerror(errno));
+        throw cannot_open(path, errno);
     }
     struct stat st {};
     ::fstat(fd, &st);
+    if (S_ISREG(st.st_mode) && st.st_size == 0 && (st.st_mode & 0777) != mode) {
+        ::fchmod(fd, mode); // the umask took group bits a shared directory needs
+    }
     ::close(fd);
     if (!S_ISREG(st.st_mode)) {
         throw Error(Exit::io, "cannot open store " + path + ": not a regular file");

@@ -80,7 +80,7 @@ class SystemdUnitTest(unittest.TestCase):
         self.assertEqual(self.settings["User"], ["notify"])
         self.assertEqual(self.settings["Group"], ["notify"])
         self.assertEqual(self.settings["StateDirectory"], ["notify"])
-        self.assertEqual(self.settings["StateDirectoryMode"], ["0750"])
+        self.assertEqual(self.settings["StateDirectoryMode"], ["2770"])
         (exec_start,) = self.settings["ExecStart"]
         self.assertRegex(exec_start, r"^/\S+/notifyd --config /\S+/notify/config\.yaml "
                                      r"--db /var/lib/notify/notify\.db$")
