@@ -87,7 +87,7 @@ for user in notify-member notify-outsider; do
 done
 mid=$(as notify-member notify send --channel email --to a@example.com --body "from a member") ||
     fail "notify send to $db as notify-member"
-as notify-member notify ls | grep -q "^$mid " || fail "notify ls as notify-member misses $mid"
+as notify-member notify ls | cut -f1 | grep -qx "$mid" || fail "notify ls as notify-member misses $mid"
 as notify notifyd --config /etc/notify/config.yaml --db "$db" --once 2>/dev/null ||
     fail "notifyd --once after a member's send"
 as notify-member notify show "$mid" | grep -q sent || fail "the member's $mid was not sent"
