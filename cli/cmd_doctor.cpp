@@ -21,6 +21,7 @@
 #include "common/error.hpp"
 #include "common/providers/registry.hpp"
 #include "common/schedule/duration.hpp"
+#include "common/store/shared_store.hpp"
 #include "common/store/store_health.hpp"
 
 namespace notify::cli {
@@ -121,6 +122,15 @@ class Doctor {
             providers::validate(*m_config);
             add("providers", Status::ok,
                 std::to_string(m_config->providers.size()) + " providers validate");
+            const auto shortfalls = providers::lease_shortfalls(*m_config);
+            for (const std::string& shortfall : shortfalls) {
+                add("lease", Status::warn, shortfall);
+            }
+            if (shortfalls.empty()) {
+                add("lease", Status::ok,
+                    "daemon.lease (" + schedule::format_duration(m_config->lease) +
+                        ") outlasts every channel's provider timeouts");
+            }
         } catch (const Error& e) {
             add("providers", Status::fail, e.what());
         }
@@ -207,7 +217,11 @@ class Doctor {
     }
 
     void check_store_permissions(const std::string& path, unsigned mode) {
-        if ((mode & 077) != 0) {
+        const std::string dir = std::filesystem::path(path).parent_path().string();
+        if (store::file_mode_in(dir) == 0660 && (mode & 07) == 0) {
+            add("store_permissions", Status::ok,
+                path + " has mode " + octal_mode(mode) + ", shared with the group of " + dir);
+        } else if ((mode & 077) != 0) {
             add("store_permissions", Status::warn,
                 path + " has mode " + octal_mode(mode) +
                     ": group or others can reach every notification (chmod 600 it)");

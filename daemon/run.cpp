@@ -56,6 +56,9 @@ config::Config load_config(const Options& o) {
     load.db_flag = o.db_path;
     config::Config config = config::load(load);
     providers::validate(config);
+    for (const std::string& shortfall : providers::lease_shortfalls(config)) {
+        spdlog::warn("{}", shortfall);
+    }
     return config;
 }
 

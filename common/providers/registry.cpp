@@ -13,6 +13,7 @@
 #include "common/providers/fcm_provider.hpp"
 #include "common/providers/file_provider.hpp"
 #include "common/providers/log_provider.hpp"
+#include "common/providers/remote_config.hpp"
 #include "common/providers/sendgrid_provider.hpp"
 #include "common/providers/slack_provider.hpp"
 #include "common/providers/smtp_provider.hpp"
@@ -20,6 +21,7 @@
 #include "common/providers/vonage_provider.hpp"
 #include "common/providers/webhook_provider.hpp"
 #include "common/providers/webpush_provider.hpp"
+#include "common/schedule/duration.hpp"
 #include "common/text/spelling.hpp"
 
 namespace notify::providers {
@@ -176,10 +178,6 @@ std::string joined(const std::vector<std::string>& items) {
     return out;
 }
 
-std::string where(const std::string& origin) {
-    return origin == "default" ? "" : origin + ": ";
-}
-
 } // namespace
 
 std::vector<std::string> available_types() {
@@ -187,6 +185,41 @@ std::vector<std::string> available_types() {
     for (const auto& t : types()) {
         if (t.factory) {
             out.emplace_back(t.type);
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> lease_shortfalls(const config::Config& config) {
+    // What a send through one provider may take: its timeout, or its type's default one.
+    auto longest_send = [&](const std::string& name) -> Millis {
+        auto it = config.providers.find(name);
+        if (it == config.providers.end() || it->second.type == "file" || it->second.type == "log") {
+            return Millis{0};
+        }
+        if (const auto* timeout = it->second.find("timeout")) {
+            if (auto parsed = schedule::parse_duration(timeout->value)) {
+                return *parsed;
+            }
+        }
+        return k_default_remote_timeout; // exec's default is the same 30 s
+    };
+    std::vector<std::string> out;
+    for (const auto& route : config.channels) {
+        Millis total{0};
+        std::string parts;
+        for (const auto& name : route.providers) {
+            const Millis t = longest_send(name);
+            total += t;
+            parts += (parts.empty() ? "" : " + ") + name + " " + schedule::format_duration(t);
+        }
+        if (total >= config.lease) {
+            out.push_back("channel " + route.channel + ": a send may take up to " +
+                          schedule::format_duration(total) + " (" + parts +
+                          "), not less than daemon.lease (" +
+                          schedule::format_duration(config.lease) +
+                          "): one still running when its lease runs out is sent again; raise "
+                          "daemon.lease or lower the timeouts");
         }
     }
     return out;

@@ -20,6 +20,13 @@ std::vector<std::string> available_types();
 // "<file>:<line>: providers.<name>...".
 void validate(const config::Config& config);
 
+// The channels whose providers, tried in failover order, may take as long as daemon.lease or
+// longer to send (the sum of their timeouts): a send still running when its lease runs out is
+// rescued and sent again while the first is still out. One line per such channel, naming the
+// providers, their timeouts and the lease; empty when every route fits. Precondition:
+// validate(config) passed.
+std::vector<std::string> lease_shortfalls(const config::Config& config);
+
 // Creates the provider instance `name`. Precondition: validate(config) passed.
 // Throws notify::Error{Exit::config} if `name` is not configured.
 std::unique_ptr<Provider> create(const config::Config& config, const std::string& name);
