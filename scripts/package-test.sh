@@ -3,7 +3,9 @@
 # checks the installed notify as the notify user, as a member of group notify (who shares the
 # daemon's store) and as a user outside it (refused), then removes and purges the package. For CI as root on a throwaway machine: it
 # adds two users (notify-member, notify-outsider) and removes them again.
-# Usage: scripts/package-test.sh [BUILD_DIR]   (default: build-deb)
+# Usage: scripts/package-test.sh [BUILD_DIR]   (default: build-deb, a Release build made here)
+# A BUILD_DIR already configured with CMAKE_INSTALL_PREFIX=/usr (scripts/test.sh's plain build)
+# is packaged as it is, without configuring it again.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-"$root/build-deb"}
@@ -17,8 +19,12 @@ if dpkg-query -W -f='${Status}' notify 2>/dev/null | grep -q "install ok install
     exit 1
 fi
 "$root/scripts/deps.sh" --test
-"$root/scripts/build.sh" "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
-    -DNOTIFY_TESTS=OFF
+if grep -qx 'CMAKE_INSTALL_PREFIX:PATH=/usr' "$dir/CMakeCache.txt" 2>/dev/null; then
+    cmake --build "$dir"
+else
+    "$root/scripts/build.sh" "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+        -DNOTIFY_TESTS=OFF
+fi
 rm -f "$dir"/notify_*.deb
 (cd "$dir" && cpack -G DEB >/dev/null)
 deb=$(ls "$dir"/notify_*.deb)
