@@ -79,12 +79,15 @@ ordered_json profile_json(const model::UserProfile& p) {
     return j;
 }
 
-void print_devices(std::ostream& out, const std::vector<model::Device>& devices, bool tty) {
+Table devices_table(const std::vector<model::Device>& devices, bool tty) {
+    Table table;
+    table.columns = {{"ID"}, {"USER"}, {"PLATFORM"}, {"STATE"}, {"APP"}, {"TOKEN"}};
     for (const auto& d : devices) {
-        out << d.id << '\t' << d.user_id << '\t' << d.platform << '\t'
-            << (d.invalidated_at ? "invalid" : "valid") << '\t' << d.app.value_or("-") << '\t'
-            << shorten(d.token, tty) << '\n';
+        table.rows.push_back({std::to_string(d.id), d.user_id, d.platform,
+                              StatusWord{d.invalidated_at ? "invalid" : "valid"},
+                              d.app.value_or("-"), shorten(d.token, tty)});
     }
+    return table;
 }
 
 } // namespace notify::cli

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/table.hpp"
 #include "common/model/audience.hpp"
 
 namespace notify::cli {
@@ -15,8 +16,7 @@ nlohmann::ordered_json preference_json(const model::Preference& p);
 // user_json plus quiet_hours, devices and preferences.
 nlohmann::ordered_json profile_json(const model::UserProfile& p);
 
-// One tab-separated line per device: id, user, platform, state, app, token (shortened on a
-// terminal).
-void print_devices(std::ostream& out, const std::vector<model::Device>& devices, bool tty);
+// The table of devices: ID USER PLATFORM STATE APP TOKEN, the token shortened when `tty`.
+Table devices_table(const std::vector<model::Device>& devices, bool tty);
 
 } // namespace notify::cli

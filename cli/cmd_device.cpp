@@ -89,15 +89,14 @@ void add_ls(CLI::App& parent, Context& ctx) {
     cmd->callback([&ctx, o] {
         ctx.action = [&ctx, o] {
             auto devices = ctx.store().audience().list_devices(o->user_filter);
-            if (ctx.globals.json) {
-                auto array = nlohmann::ordered_json::array();
-                for (const auto& d : devices) {
-                    array.push_back(device_json(d));
-                }
-                print_json(ctx.out, array);
+            auto array = nlohmann::ordered_json::array();
+            for (const auto& d : devices) {
+                array.push_back(device_json(d));
+            }
+            if (ctx.print_records(array)) {
                 return;
             }
-            print_devices(ctx.out, devices, ctx.out_is_tty);
+            print(ctx.out, devices_table(devices, ctx.out_is_tty), ctx.table_style());
             if (devices.empty()) {
                 throw Error(Exit::no_match, "no devices");
             }

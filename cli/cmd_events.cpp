@@ -49,27 +49,43 @@ TimePoint since_or_throw(const std::string& text, TimePoint now) {
     return *t;
 }
 
-void print_event(std::ostream& out, const store::EventRecord& e, bool json) {
-    if (json) {
-        nlohmann::ordered_json j;
-        j["seq"] = e.seq;
-        j["id"] = e.id;
-        j["channel"] = e.channel;
-        j["type"] = e.type;
-        j["at"] = schedule::format_rfc3339(e.at);
-        j["detail"] = e.detail;
+nlohmann::ordered_json event_json(const store::EventRecord& e) {
+    nlohmann::ordered_json j;
+    j["seq"] = e.seq;
+    j["id"] = e.id;
+    j["channel"] = e.channel;
+    j["type"] = e.type;
+    j["at"] = schedule::format_rfc3339(e.at);
+    j["detail"] = e.detail;
+    return j;
+}
+
+// Prints one batch of events; `header` asks for the terminal's header line.
+void print_events(Context& ctx, const std::vector<store::EventRecord>& events, bool header) {
+    if (ctx.globals.json) {
         // Details hold what services answered: bytes that are not UTF-8 print as U+FFFD.
-        out << j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+        for (const auto& e : events) {
+            ctx.out << event_json(e).dump(-1, ' ', false,
+                                          nlohmann::ordered_json::error_handler_t::replace)
+                    << '\n';
+        }
         return;
     }
-    std::string detail = e.detail;
-    for (char& c : detail) {
-        if (c == '\t' || c == '\n') {
-            c = ' ';
+    Table table;
+    table.columns = {{"AT"}, {"ID"}, {"CHANNEL"}, {"TYPE"}, {"DETAIL"}};
+    for (const auto& e : events) {
+        std::string detail = e.detail;
+        for (char& c : detail) {
+            if (c == '\t' || c == '\n') {
+                c = ' ';
+            }
         }
+        table.rows.push_back({std::optional<TimePoint>(e.at), std::to_string(e.id), e.channel,
+                              StatusWord{e.type}, detail});
     }
-    out << schedule::format_rfc3339(e.at) << '\t' << e.id << '\t' << e.channel << '\t' << e.type
-        << '\t' << detail << '\n';
+    TableStyle style = ctx.table_style();
+    style.header = header;
+    print(ctx.out, table, style);
 }
 
 } // namespace
@@ -77,7 +93,8 @@ void print_event(std::ostream& out, const store::EventRecord& e, bool json) {
 void add_events_command(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<EventsOptions>();
     auto* cmd = app.add_subcommand(
-        "events", "Print the event log (JSON lines with --json); --follow streams new events");
+        "events",
+        "Print the event log (JSON lines with --json or --jsonl); --follow streams new events");
     cmd->add_option("--since", o->since, "Only events since TIME, or since DURATION ago (10m)")
         ->type_name("TIME|DURATION");
     cmd->add_option("--type", o->types, "Only events of this type (repeatable)")->type_name("TYPE");
@@ -111,9 +128,9 @@ void add_events_command(CLI::App& app, Context& ctx) {
             std::size_t printed = 0;
             while (true) {
                 auto events = ctx.store().events(filter);
-                for (const auto& e : events) {
-                    print_event(ctx.out, e, ctx.globals.json);
-                    filter.after_seq = e.seq;
+                if (!events.empty()) {
+                    print_events(ctx, events, printed == 0);
+                    filter.after_seq = events.back().seq;
                 }
                 printed += events.size();
                 ctx.out.flush();

@@ -34,6 +34,8 @@ void add_ls_command(CLI::App& app, Context& ctx) {
         ->check(CLI::Range(0, 1'000'000'000));
     cmd->footer("Plain output, one line per notification, tab-separated:\n"
                 "  ID STATUS CHANNEL TO DUE ATTEMPTS LAST_ERROR\n"
+                "On a terminal: aligned under a header, relative times, coloured status\n"
+                "(NO_COLOR=1 or TERM=dumb: no colour). --jsonl: one JSON object a line.\n"
                 "Examples:\n  notify ls --status dead\n  notify ls --status retrying | notify "
                 "retry -");
     cmd->callback([&ctx, o] {
@@ -51,9 +53,9 @@ void add_ls_command(CLI::App& app, Context& ctx) {
                 for (const auto& n : rows) {
                     array.push_back(notification_json(n));
                 }
-                print_json(ctx.out, array);
+                ctx.print_records(array);
             } else {
-                print_rows(ctx.out, rows, ctx.out_is_tty);
+                print(ctx.out, notifications_table(rows), ctx.table_style());
             }
             if (rows.empty()) {
                 throw Error(Exit::no_match, "");

@@ -44,6 +44,8 @@ void add_ls(CLI::App& group, Context& ctx) {
         ctx.action = [&ctx] {
             const config::Config& config = ctx.config();
             auto array = nlohmann::ordered_json::array();
+            Table table;
+            table.columns = {{"NAME"}, {"TYPE"}, {"CHANNELS"}, {"ORIGIN"}};
             for (const auto& [name, p] : config.providers) {
                 auto channels = channels_of(config, name);
                 if (ctx.globals.json) {
@@ -52,12 +54,11 @@ void add_ls(CLI::App& group, Context& ctx) {
                                      {"channels", channels},
                                      {"origin", p.origin}});
                 } else {
-                    ctx.out << name << '\t' << p.type << '\t' << joined(channels, "-") << '\t'
-                            << p.origin << '\n';
+                    table.rows.push_back({name, p.type, joined(channels, "-"), p.origin});
                 }
             }
-            if (ctx.globals.json) {
-                print_json(ctx.out, array);
+            if (!ctx.print_records(array)) {
+                print(ctx.out, table, ctx.table_style());
             }
         };
     });

@@ -160,18 +160,17 @@ void add_ls(CLI::App& group, Context& ctx) {
     cmd->callback([&ctx] {
         ctx.action = [&ctx] {
             auto all = ctx.store().list_schedules();
-            if (ctx.globals.json) {
-                auto array = nlohmann::ordered_json::array();
-                for (const auto& sc : all) {
-                    array.push_back(schedule_json(sc));
-                }
-                print_json(ctx.out, array);
-            } else {
-                for (const auto& sc : all) {
-                    ctx.out << sc.name << '\t' << (sc.paused ? "paused" : "active") << '\t'
-                            << sc.cron << '\t' << sc.tz << '\t' << time_or_dash(sc.next_at) << '\t'
-                            << time_or_dash(sc.last_slot) << '\t' << sc.catch_up << '\n';
-                }
+            auto array = nlohmann::ordered_json::array();
+            Table table;
+            table.columns = {{"NAME"}, {"STATE"}, {"CRON"},    {"TZ"},
+                             {"NEXT"}, {"LAST"},  {"CATCH_UP"}};
+            for (const auto& sc : all) {
+                array.push_back(schedule_json(sc));
+                table.rows.push_back({sc.name, StatusWord{sc.paused ? "paused" : "active"}, sc.cron,
+                                      sc.tz, sc.next_at, sc.last_slot, sc.catch_up});
+            }
+            if (!ctx.print_records(array)) {
+                print(ctx.out, table, ctx.table_style());
             }
             if (all.empty()) {
                 throw Error(Exit::no_match, "");
@@ -264,16 +263,15 @@ void add_next(CLI::App& group, Context& ctx) {
             }
             auto cron = cron_or_throw(expr);
             auto times = cron.next_n(ctx.clock().now(), zone_or_throw(tz), o->count);
-            if (ctx.globals.json) {
-                auto array = nlohmann::ordered_json::array();
-                for (auto t : times) {
-                    array.push_back(schedule::format_rfc3339(t));
-                }
-                print_json(ctx.out, array);
-            } else {
-                for (auto t : times) {
-                    ctx.out << schedule::format_rfc3339(t) << '\n';
-                }
+            auto array = nlohmann::ordered_json::array();
+            Table table;
+            table.columns = {{"AT"}, {"WHEN", true}};
+            for (auto t : times) {
+                array.push_back(schedule::format_rfc3339(t));
+                table.rows.push_back({schedule::format_rfc3339(t), std::optional<TimePoint>(t)});
+            }
+            if (!ctx.print_records(array)) {
+                print(ctx.out, table, ctx.table_style());
             }
             if (times.empty()) {
                 throw Error(Exit::no_match, "\"" + expr + "\" never fires");

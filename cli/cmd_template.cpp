@@ -70,6 +70,8 @@ void add_ls(CLI::App& group, Context& ctx) {
             const render::Catalog catalog = catalog_of(ctx);
             const auto entries = catalog.list();
             auto array = nlohmann::ordered_json::array();
+            Table table;
+            table.columns = {{"NAME"}, {"DESCRIPTION"}, {"LOCALES"}, {"SOURCE"}};
             for (const auto& entry : entries) {
                 render::LoadResult loaded = catalog.load_file(entry, "");
                 std::string description =
@@ -88,13 +90,14 @@ void add_ls(CLI::App& group, Context& ctx) {
                     j["valid"] = loaded.problems.empty();
                     array.push_back(std::move(j));
                 } else {
-                    ctx.out << entry.name << '\t' << one_line(description) << '\t'
-                            << (entry.locales.empty() ? "-" : join(entry.locales, ",")) << '\t'
-                            << entry.source << '\n';
+                    table.rows.push_back(
+                        {entry.name, one_line(description),
+                         entry.locales.empty() ? std::string("-") : join(entry.locales, ","),
+                         entry.source});
                 }
             }
-            if (ctx.globals.json) {
-                print_json(ctx.out, array);
+            if (!ctx.print_records(array)) {
+                print(ctx.out, table, ctx.table_style());
             }
             if (entries.empty()) {
                 throw Error(Exit::no_match, "");

@@ -129,7 +129,7 @@ void print_profile(std::ostream& out, const model::UserProfile& p) {
         << '\n';
     out << "created_at\t" << schedule::format_rfc3339(p.user.created_at) << '\n';
     out << "devices\t" << p.devices.size() << '\n';
-    print_devices(out, p.devices, false);
+    print(out, devices_table(p.devices, false), TableStyle{});
     out << "preferences\t" << p.preferences.size() << '\n';
     for (const auto& pref : p.preferences) {
         out << pref.channel << '\t' << pref.category << '\t'
@@ -212,18 +212,18 @@ void add_ls(CLI::App& parent, Context& ctx) {
                 throw Error(Exit::usage, "--limit: must not be negative");
             }
             auto users = ctx.store().audience().list_users(o->limit);
-            if (ctx.globals.json) {
-                auto array = nlohmann::ordered_json::array();
-                for (const auto& u : users) {
-                    array.push_back(user_json(u));
-                }
-                print_json(ctx.out, array);
+            auto array = nlohmann::ordered_json::array();
+            Table table;
+            table.columns = {{"ID"}, {"EMAIL"}, {"PHONE"}, {"LOCALE"}, {"TZ"}};
+            for (const auto& u : users) {
+                array.push_back(user_json(u));
+                table.rows.push_back({u.id, u.email.value_or("-"), u.phone.value_or("-"),
+                                      u.locale.value_or("-"), u.tz.value_or("-")});
+            }
+            if (ctx.print_records(array)) {
                 return;
             }
-            for (const auto& u : users) {
-                ctx.out << u.id << '\t' << u.email.value_or("-") << '\t' << u.phone.value_or("-")
-                        << '\t' << u.locale.value_or("-") << '\t' << u.tz.value_or("-") << '\n';
-            }
+            print(ctx.out, table, ctx.table_style());
             if (users.empty()) {
                 throw Error(Exit::no_match, "no users");
             }

@@ -1,6 +1,7 @@
 // Lazy loading of config and store for CLI commands.
 #include "cli/context.hpp"
 
+#include "cli/output.hpp"
 #include "common/dispatch/wakeup.hpp"
 #include "common/providers/registry.hpp"
 
@@ -18,6 +19,18 @@ Context::Context(std::ostream& out_stream, std::ostream& err_stream, std::istrea
     : out(out_stream), err(err_stream), in(in_stream), out_is_tty(tty) {}
 
 Context::~Context() = default;
+
+TableStyle Context::table_style() const {
+    return cli::table_style(out_is_tty, config::process_env(), m_clock.now());
+}
+
+bool Context::print_records(const nlohmann::ordered_json& array) {
+    if (!globals.json && !globals.jsonl) {
+        return false;
+    }
+    print_json_records(out, array, globals.jsonl);
+    return true;
+}
 
 const config::Config& Context::config() {
     if (!m_config) {

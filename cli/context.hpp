@@ -8,6 +8,9 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "cli/table.hpp"
 #include "cli/template_cache.hpp"
 #include "common/config/config.hpp"
 #include "common/schedule/clock.hpp"
@@ -18,7 +21,8 @@ namespace notify::cli {
 struct GlobalOptions {
     std::optional<std::string> config_path; // --config
     std::optional<std::string> db_path;     // --db
-    bool json = false;                      // --json
+    bool json = false;                      // --json (also set by --jsonl)
+    bool jsonl = false;                     // --jsonl: listings print one JSON object a line
     int verbose = 0;                        // -v, -vv
 };
 
@@ -43,6 +47,10 @@ class Context {
     // The templates of the config's search path, loaded at most once each.
     TemplateCache& templates();
     const schedule::Clock& clock() const { return m_clock; }
+    // How tables print to `out`: terminal form and colour from out_is_tty, NO_COLOR and TERM.
+    TableStyle table_style() const;
+    // A listing's records as --json or --jsonl asked. Returns false (printing nothing) if neither.
+    bool print_records(const nlohmann::ordered_json& array);
     // Wakes the store's dispatcher, if one runs, after a commit that made work due.
     void poke_dispatcher();
 

@@ -21,6 +21,8 @@ void add_global_options(CLI::App& app, GlobalOptions& globals) {
                    "~/.local/share/notify/notify.db)")
         ->type_name("PATH");
     app.add_flag("--json", globals.json, "Machine-readable JSON output");
+    app.add_flag("--jsonl", globals.jsonl,
+                 "JSON lines: listings print one compact object a line; elsewhere as --json");
     app.add_flag("-v,--verbose", globals.verbose, "More log output on stderr (-vv debug)");
 }
 

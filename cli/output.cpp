@@ -26,16 +26,6 @@ std::string flat(std::string s) {
     return s;
 }
 
-std::vector<std::string> fields(const model::Notification& n) {
-    return {std::to_string(n.id),
-            std::string(model::to_string(n.status)),
-            flat(n.channel),
-            flat(n.to),
-            schedule::format_rfc3339(n.due_at),
-            std::to_string(n.attempts),
-            n.last_error ? flat(*n.last_error) : "-"};
-}
-
 } // namespace
 
 ordered_json notification_json(const model::Notification& n) {
@@ -97,49 +87,32 @@ ordered_json detail_json(const model::NotificationDetail& d) {
     return j;
 }
 
-std::string plain_line(const model::Notification& n) {
-    std::string line;
-    for (const auto& f : fields(n)) {
-        line += (line.empty() ? "" : "\t") + f;
-    }
-    return line;
-}
-
-std::string plain_header() {
-    return "ID\tSTATUS\tCHANNEL\tTO\tDUE\tATTEMPTS\tLAST_ERROR";
-}
-
-void print_rows(std::ostream& out, const std::vector<model::Notification>& rows, bool tty) {
-    if (!tty) {
-        for (const auto& n : rows) {
-            out << plain_line(n) << '\n';
-        }
-        return;
-    }
-    std::vector<std::vector<std::string>> table;
-    table.push_back({"ID", "STATUS", "CHANNEL", "TO", "DUE", "ATTEMPTS", "LAST_ERROR"});
+Table notifications_table(const std::vector<model::Notification>& rows) {
+    Table table;
+    table.columns = {{"ID"},  {"STATUS"},   {"CHANNEL"},   {"TO"},
+                     {"DUE"}, {"ATTEMPTS"}, {"LAST_ERROR"}};
     for (const auto& n : rows) {
-        table.push_back(fields(n));
+        table.rows.push_back(
+            {std::to_string(n.id), StatusWord{std::string(model::to_string(n.status))},
+             flat(n.channel), flat(n.to), std::optional<TimePoint>(n.due_at),
+             std::to_string(n.attempts), n.last_error ? flat(*n.last_error) : std::string("-")});
     }
-    std::vector<std::size_t> width(table[0].size(), 0);
-    for (const auto& row : table) {
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            width[i] = std::max(width[i], row[i].size());
-        }
-    }
-    for (const auto& row : table) {
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            out << row[i];
-            if (i + 1 < row.size()) {
-                out << std::string(width[i] - row[i].size() + 2, ' ');
-            }
-        }
-        out << '\n';
-    }
+    return table;
 }
 
 void print_json(std::ostream& out, const nlohmann::ordered_json& j) {
     out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+}
+
+void print_json_records(std::ostream& out, const nlohmann::ordered_json& array, bool lines) {
+    if (!lines) {
+        print_json(out, array);
+        return;
+    }
+    for (const auto& record : array) {
+        out << record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+            << '\n';
+    }
 }
 
 } // namespace notify::cli

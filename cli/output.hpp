@@ -1,4 +1,4 @@
-// How the CLI prints notifications: the contract's JSON, and plain tab-separated lines.
+// How the CLI prints notifications: the contract's JSON, and the table of `ls`.
 #pragma once
 
 #include <iosfwd>
@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/table.hpp"
 #include "common/model/notification.hpp"
 
 namespace notify::cli {
@@ -17,17 +18,15 @@ nlohmann::ordered_json notification_json(const model::Notification& n);
 // notification_json plus attempts_log and events, for `show --json`.
 nlohmann::ordered_json detail_json(const model::NotificationDetail& d);
 
-// One plain line: id, status, channel, to, due_at, attempts, last_error ("-" if none),
-// separated by tabs; tabs and newlines inside fields become spaces.
-std::string plain_line(const model::Notification& n);
-
-// The header matching plain_line, for terminals.
-std::string plain_header();
-
-// Prints `rows` as an aligned table (terminal) or tab-separated lines (pipe).
-void print_rows(std::ostream& out, const std::vector<model::Notification>& rows, bool tty);
+// The table of `ls`: ID STATUS CHANNEL TO DUE ATTEMPTS LAST_ERROR ("-" if none); tabs and
+// newlines inside fields become spaces.
+Table notifications_table(const std::vector<model::Notification>& rows);
 
 // Prints JSON followed by a newline.
 void print_json(std::ostream& out, const nlohmann::ordered_json& j);
+
+// Prints the records of a listing: as one JSON array (--json), or with `lines` (--jsonl) each
+// element as one compact JSON object a line.
+void print_json_records(std::ostream& out, const nlohmann::ordered_json& array, bool lines);
 
 } // namespace notify::cli

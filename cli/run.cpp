@@ -138,6 +138,10 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
             }
             return report(err, Error(Exit::usage, message, "run 'notify --help' for usage"));
         }
+        if (ctx.globals.json && ctx.globals.jsonl) {
+            throw Error(Exit::usage, "--json and --jsonl exclude each other: give one");
+        }
+        ctx.globals.json = ctx.globals.json || ctx.globals.jsonl;
         setup_logging(ctx.globals.verbose);
         if (ctx.action) {
             ctx.action();
