@@ -94,6 +94,9 @@ void add_ls(CLI::App& parent, Context& ctx) {
                 array.push_back(device_json(d));
             }
             if (ctx.print_records(array)) {
+                if (devices.empty()) {
+                    throw Error(Exit::no_match, ""); // [] on stdout, as ls does
+                }
                 return;
             }
             print(ctx.out, devices_table(devices, ctx.out_is_tty), ctx.table_style());

@@ -13,17 +13,17 @@ namespace notify::cli {
 
 namespace {
 
-void add_verb(CLI::App& app, Context& ctx, const char* name, const char* summary,
-              store::Verb verb) {
+// `example_status`: a status the verb applies to, for the --help example.
+void add_verb(CLI::App& app, Context& ctx, const char* name, const char* summary, store::Verb verb,
+              const char* example_status) {
     auto ids = std::make_shared<std::vector<std::string>>();
     auto* cmd = app.add_subcommand(name, summary);
     cmd->add_option("id", *ids, "Notification id(s); - reads ids from stdin")
         ->required()
         ->type_name("ID");
-    cmd->footer(
-        std::string("All or nothing: if any id is missing or in the wrong state, nothing "
-                    "changes (exit 1).\nExample:\n  notify ls --status retrying | notify ") +
-        name + " -");
+    cmd->footer(std::string("All or nothing: if any id is missing or in the wrong state, nothing "
+                            "changes (exit 1).\nExample:\n  notify ls --status ") +
+                example_status + " | notify " + name + " -");
     cmd->callback([&ctx, ids, verb] {
         ctx.action = [&ctx, ids, verb] {
             auto wanted = parse_ids(*ids, ctx.in);
@@ -65,21 +65,21 @@ void add_verb(CLI::App& app, Context& ctx, const char* name, const char* summary
 
 void add_cancel_command(CLI::App& app, Context& ctx) {
     add_verb(app, ctx, "cancel", "Cancel notifications that have not been sent",
-             store::Verb::cancel);
+             store::Verb::cancel, "retrying");
 }
 
 void add_retry_command(CLI::App& app, Context& ctx) {
     add_verb(app, ctx, "retry", "Make notifications due now (also dead, cancelled, suppressed)",
-             store::Verb::retry);
+             store::Verb::retry, "dead");
 }
 
 void add_hold_command(CLI::App& app, Context& ctx) {
     add_verb(app, ctx, "hold", "Put notifications on hold: not sent until released",
-             store::Verb::hold);
+             store::Verb::hold, "queued");
 }
 
 void add_release_command(CLI::App& app, Context& ctx) {
-    add_verb(app, ctx, "release", "Release held notifications", store::Verb::release);
+    add_verb(app, ctx, "release", "Release held notifications", store::Verb::release, "held");
 }
 
 } // namespace notify::cli

@@ -221,6 +221,9 @@ void add_ls(CLI::App& parent, Context& ctx) {
                                       u.locale.value_or("-"), u.tz.value_or("-")});
             }
             if (ctx.print_records(array)) {
+                if (users.empty()) {
+                    throw Error(Exit::no_match, ""); // [] on stdout, as ls does
+                }
                 return;
             }
             print(ctx.out, table, ctx.table_style());

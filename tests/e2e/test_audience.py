@@ -152,7 +152,8 @@ class AudienceTest(NotifyTestCase):
             self.assertIsNone(n["user"])
         for i in later:
             self.assertEqual(self.env.show(i)["last_error"], "user removed")
-        self.assertEqual(self.env.json("device", "ls"), [])
+        res = self.env.run("device", "ls", "--json")
+        self.assertEqual((res.returncode, json.loads(res.stdout)), (1, []), "[] and exit 1, as ls")
         self.assert_fails(1, "user", "show", "alice")
 
     def test_bad_input_changes_nothing(self):

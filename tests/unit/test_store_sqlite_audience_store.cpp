@@ -188,18 +188,25 @@ TEST_F(AudienceStoreTest, EnqueuedSuppressedRowsAreNeverClaimed) {
     EXPECT_TRUE(m_store->claim("me", 10, Millis{1000}, k_t0).empty());
 }
 
-TEST_F(AudienceStoreTest, EnqueueAllIsOneTransactionWithDedupAcrossRequests) {
+// One e-mail row due at k_t0, with the dedup key `event_id` (none when empty).
+EnqueueRequest email_request(const std::string& event_id, int rows = 1) {
     NewNotification n;
     n.channel = "email";
     n.to = "a@example.com";
     n.body = "x";
     n.due_at = k_t0;
-    EnqueueRequest a;
-    a.rows = {n};
-    a.event_id = "k1";
+    EnqueueRequest r;
+    r.rows.assign(static_cast<std::size_t>(rows), n);
+    if (!event_id.empty()) {
+        r.event_id = event_id;
+    }
+    return r;
+}
+
+TEST_F(AudienceStoreTest, EnqueueAllIsOneTransactionWithDedupAcrossRequests) {
+    EnqueueRequest a = email_request("k1");
     EnqueueRequest b = a; // same key: a duplicate of the first
-    EnqueueRequest c;
-    c.rows = {n, n};
+    EnqueueRequest c = email_request("", 2);
     auto results = m_store->enqueue_all({a, b, c}, k_t0);
     ASSERT_EQ(results.size(), 3u);
     EXPECT_FALSE(results[0].duplicate);
@@ -210,14 +217,7 @@ TEST_F(AudienceStoreTest, EnqueueAllIsOneTransactionWithDedupAcrossRequests) {
 }
 
 TEST_F(AudienceStoreTest, ABatchReadsAndWritesTheAudienceInsideItsTransaction) {
-    NewNotification n;
-    n.channel = "email";
-    n.to = "a@example.com";
-    n.body = "x";
-    n.due_at = k_t0;
-    EnqueueRequest request;
-    request.rows = {n};
-    request.event_id = "k1";
+    const EnqueueRequest request = email_request("k1");
     {
         auto batch = m_store->begin_enqueue(k_t0);
         EXPECT_FALSE(batch->add(request).duplicate);
