@@ -93,15 +93,12 @@ void add_ls(CLI::App& parent, Context& ctx) {
             for (const auto& d : devices) {
                 array.push_back(device_json(d));
             }
-            if (ctx.print_records(array)) {
-                if (devices.empty()) {
-                    throw Error(Exit::no_match, ""); // [] on stdout, as ls does
-                }
-                return;
+            if (!ctx.print_records(array)) {
+                print(ctx.out, devices_table(devices, ctx.out_is_tty), ctx.table_style());
             }
-            print(ctx.out, devices_table(devices, ctx.out_is_tty), ctx.table_style());
             if (devices.empty()) {
-                throw Error(Exit::no_match, "no devices");
+                // With --json, [] on stdout says it: no message, as ls.
+                throw Error(Exit::no_match, ctx.globals.json ? "" : "no devices");
             }
         };
     });

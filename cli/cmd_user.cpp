@@ -220,15 +220,12 @@ void add_ls(CLI::App& parent, Context& ctx) {
                 table.rows.push_back({u.id, u.email.value_or("-"), u.phone.value_or("-"),
                                       u.locale.value_or("-"), u.tz.value_or("-")});
             }
-            if (ctx.print_records(array)) {
-                if (users.empty()) {
-                    throw Error(Exit::no_match, ""); // [] on stdout, as ls does
-                }
-                return;
+            if (!ctx.print_records(array)) {
+                print(ctx.out, table, ctx.table_style());
             }
-            print(ctx.out, table, ctx.table_style());
             if (users.empty()) {
-                throw Error(Exit::no_match, "no users");
+                // With --json, [] on stdout says it: no message, as ls.
+                throw Error(Exit::no_match, ctx.globals.json ? "" : "no users");
             }
         };
     });

@@ -234,11 +234,6 @@ class JobStore {
     // until the batch commits or is destroyed.
     virtual std::unique_ptr<EnqueueBatch> begin_enqueue(TimePoint now) = 0;
 
-    // Every request in one batch: each is enqueued or found duplicate as enqueue() would, a
-    // later request seeing the rows of earlier ones.
-    std::vector<EnqueueResult> enqueue_all(const std::vector<EnqueueRequest>& requests,
-                                           TimePoint now);
-
     // Rows matching `filter`, oldest id first.
     virtual std::vector<model::Notification> list(const ListFilter& filter, TimePoint now) = 0;
 

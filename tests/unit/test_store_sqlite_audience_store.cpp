@@ -203,11 +203,16 @@ EnqueueRequest email_request(const std::string& event_id, int rows = 1) {
     return r;
 }
 
-TEST_F(AudienceStoreTest, EnqueueAllIsOneTransactionWithDedupAcrossRequests) {
+TEST_F(AudienceStoreTest, ABatchIsOneTransactionWithDedupAcrossRequests) {
     EnqueueRequest a = email_request("k1");
     EnqueueRequest b = a; // same key: a duplicate of the first
     EnqueueRequest c = email_request("", 2);
-    auto results = m_store->enqueue_all({a, b, c}, k_t0);
+    auto batch = m_store->begin_enqueue(k_t0);
+    std::vector<EnqueueResult> results;
+    for (const EnqueueRequest& r : {a, b, c}) {
+        results.push_back(batch->add(r));
+    }
+    batch->commit();
     ASSERT_EQ(results.size(), 3u);
     EXPECT_FALSE(results[0].duplicate);
     EXPECT_TRUE(results[1].duplicate);
