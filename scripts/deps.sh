@@ -9,7 +9,7 @@ libcli11-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev libjwt-dev libsqlit
 libgtest-dev libgmock-dev nlohmann-json3-dev libhowardhinnant-date-dev libsystemd-dev groff-base libkainjow-mustache-dev \
 libphonenumber-dev libprotobuf-dev libcpp-httplib-dev"
 test_pkgs="python3 clang-format python3-aiosmtpd python3-h2 python3-cryptography python3-prometheus-client openssl \
-mount zsh fish bash-completion dpkg-dev systemd adduser"
+mount zsh fish bash-completion dpkg-dev file systemd adduser"
 
 bench_pkgs="python3 sqlite3 wrk"
 
