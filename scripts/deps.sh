@@ -7,9 +7,9 @@ set -eu
 build_pkgs="build-essential cmake pkg-config ninja-build tzdata ca-certificates \
 libcli11-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev libjwt-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev \
 libgtest-dev libgmock-dev nlohmann-json3-dev libhowardhinnant-date-dev libsystemd-dev groff-base libkainjow-mustache-dev \
-libphonenumber-dev libprotobuf-dev libcpp-httplib-dev"
+libphonenumber-dev libprotobuf-dev libcpp-httplib-dev libpqxx-dev libpq-dev"
 test_pkgs="python3 clang-format python3-aiosmtpd python3-h2 python3-cryptography python3-prometheus-client openssl \
-mount zsh fish bash-completion dpkg-dev file systemd adduser"
+mount zsh fish bash-completion dpkg-dev file systemd adduser postgresql"
 
 bench_pkgs="python3 sqlite3 wrk"
 

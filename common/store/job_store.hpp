@@ -1,12 +1,16 @@
 // The job store interface: everything notify and notifyd read and write about notifications.
-// SQLite implements it today (sqlite_job_store.cpp); a PostgreSQL store can implement it later.
+// SQLite implements it (sqlite_job_store.cpp) for one host; PostgreSQL (postgres/) for several
+// notifyd instances sharing one database.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "common/model/notification.hpp"
@@ -220,9 +224,90 @@ class EnqueueBatch {
     virtual void commit() = 0;
 };
 
+// One value of a portable row (notify migrate): NULL, integer, real, text or bytes.
+struct Blob {
+    std::string bytes;
+    bool operator==(const Blob&) const = default;
+};
+using Cell = std::variant<std::monostate, std::int64_t, double, std::string, Blob>;
+using Row = std::vector<Cell>;
+
+// A table every backend keeps under the same name and columns; `notify migrate` copies them.
+struct PortableTable {
+    std::string name;
+    std::vector<std::string> columns;
+};
+
+// The portable tables, parents before children (notifications before attempts, users before
+// devices). Counters and indexes are derived, not copied.
+const std::vector<PortableTable>& portable_tables();
+
+// Writes rows copied from another store, all in one transaction. Destroyed without commit(),
+// nothing is kept.
+class RowImport {
+  public:
+    virtual ~RowImport() = default;
+    // Inserts `row` (values in the order of table.columns) as it is, ids included.
+    virtual void add(const PortableTable& table, const Row& row) = 0;
+    // Makes every add() durable and moves id sequences past the largest id copied.
+    virtual void commit() = 0;
+};
+
+// The wake-up of a dispatcher sharing a store with others: readable when rows became due
+// (PostgreSQL LISTEN/NOTIFY). The daemon polls the store anyway, so a dead source only delays.
+class DueSignal {
+  public:
+    virtual ~DueSignal() = default;
+    // A descriptor to poll for reading; -1 while disconnected.
+    virtual int fd() const = 0;
+    // Consumes what arrived. Returns true if rows became due since the last call.
+    virtual bool drain() = 0;
+    // Proves the connection alive (a round trip) when it has been quiet a while, and
+    // reconnects a dead one with backoff. Never throws.
+    virtual void check(TimePoint now) = 0;
+};
+
+// One dispatcher registered with a shared store.
+struct Instance {
+    std::string owner;
+    TimePoint started_at{};
+    TimePoint seen_at{}; // last heartbeat, by the store's clock
+    std::int64_t sending = 0;
+};
+
 class JobStore {
   public:
     virtual ~JobStore() = default;
+
+    // True when several dispatchers may share this store at once (PostgreSQL): no dispatch
+    // lock, and rescue() takes over only leases of instances that stopped heartbeating.
+    virtual bool shared() const { return false; }
+
+    // The store's location for messages and logs: a path, or a URL without its password.
+    virtual std::string describe() const = 0;
+
+    // The store's clock minus this host's, measured at the last round trip that asked; nullopt
+    // when the store has no clock of its own (SQLite: this host's clock is the store's).
+    virtual std::optional<Millis> clock_offset() { return std::nullopt; }
+
+    // Registers dispatcher `owner` or refreshes its heartbeat. Shared stores rescue the leases
+    // of an instance whose heartbeat is older than their instance timeout.
+    virtual void heartbeat(const std::string& /*owner*/, TimePoint /*now*/) {}
+    // Unregisters `owner` (a clean stop, after its rows were given back).
+    virtual void leave(const std::string& /*owner*/) {}
+    // Registered dispatchers, oldest first; empty for a store that is not shared.
+    virtual std::vector<Instance> instances() { return {}; }
+
+    // A wake-up source for a dispatcher of a shared store; nullptr when the store has none (the
+    // daemon then binds the local wake-up socket).
+    virtual std::unique_ptr<DueSignal> open_due_signal() { return nullptr; }
+
+    // Calls `each` with every row of `table` in primary-key order.
+    virtual void export_rows(const PortableTable& table,
+                             const std::function<void(const Row&)>& each) = 0;
+    // Starts a copy into this store, which must be empty (no notification, schedule or user):
+    // Error(data) otherwise.
+    virtual std::unique_ptr<RowImport> begin_import() = 0;
 
     // Users, devices and preferences, in the same database.
     virtual AudienceStore& audience() = 0;
@@ -297,9 +382,11 @@ class JobStore {
     // complete() would have returned.
     virtual std::vector<bool> complete_all(const std::vector<Completion>& completions) = 0;
 
-    // Moves `sending` rows whose lease has expired (or, if `owner_prefix` is given, every
-    // `sending` row not owned by `current_owner`) back to `retrying`, due now, the attempt
-    // counted. Returns how many were rescued.
+    // Moves `sending` rows whose lease has expired back to `retrying`, due now, the attempt
+    // counted. With `current_owner`, also every `sending` row of another owner: in a store that
+    // is not shared the caller holds the dispatch lock, so those owners are dead; a shared store
+    // takes only the rows of owners whose heartbeat stopped (see heartbeat()). Returns how many
+    // were rescued.
     virtual int rescue(TimePoint now, const std::optional<std::string>& current_owner) = 0;
 
     // Suppresses due-able rows whose TTL has passed (reason "expired"). Returns the count.
@@ -352,5 +439,28 @@ struct SqliteOptions {
 // Throws notify::Error: io for unreadable/corrupt/not-a-database files, tempfail when the
 // store stays locked past the busy timeout.
 std::unique_ptr<JobStore> open_sqlite_store(const SqliteOptions& options);
+
+struct PostgresOptions {
+    std::string url;                // postgresql://[user[:password]@]host[:port]/dbname[?...]
+    Millis connect_timeout{10'000}; // per connection attempt
+    // A dispatcher whose heartbeat is older than this has its leases rescued by the others.
+    Millis instance_timeout{30'000};
+    // Store clock and host clock further apart than this: clock_skew_warning() says so.
+    Millis skew_warning{2'000};
+    // Called with warnings worth a log line (clock skew, reconnects); may be empty.
+    std::function<void(const std::string&)> warn;
+};
+
+// True for postgresql:// and postgres:// URLs.
+bool is_postgres_url(std::string_view location);
+
+// `url` with any password replaced by "***", for messages and logs.
+std::string redact_url(const std::string& url);
+
+// Connects to PostgreSQL and migrates the store (libpqxx, in the module notify_pg.so opened on
+// first use). Throws notify::Error: io (74) when the server cannot be reached or the database
+// is not a notify store, config (78) for a malformed URL. A store whose connection breaks later
+// throws io from the call that found it broken and reconnects, with backoff, on a later call.
+std::unique_ptr<JobStore> open_postgres_store(const PostgresOptions& options);
 
 } // namespace notify::store

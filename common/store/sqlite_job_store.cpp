@@ -157,6 +157,8 @@ class SqliteJobStore final : public JobStore {
 
     AudienceStore& audience() override { return m_audience; }
 
+    std::string describe() const override { return m_db.path(); }
+
     EnqueueResult enqueue(const EnqueueRequest& request, TimePoint now) override {
         Transaction tx(m_db);
         EnqueueResult result = enqueue_locked(request, now);
