@@ -1,5 +1,6 @@
 // notify dispatch --once: one dispatch pass in the foreground, for cron-only setups.
 #include <memory>
+#include <optional>
 #include <ostream>
 
 #include <CLI/CLI.hpp>
@@ -29,15 +30,29 @@ void add_dispatch_command(CLI::App& app, Context& ctx) {
             }
             const config::Config& config = ctx.config();
             store::JobStore& store = ctx.store();
-            dispatch::DispatchLock lock(config.store_path.value);
+            // SQLite: one dispatcher at a time (the lock). PostgreSQL: one among the others,
+            // registered by heartbeat and on the server's clock.
+            std::optional<dispatch::DispatchLock> lock;
+            if (!store.shared()) {
+                lock.emplace(config.store_path.value);
+            }
             dispatch::DispatchOptions options;
             options.owner = dispatch::make_owner_id();
             options.batch = config.batch;
-            // We hold the lock: anything still `sending` belongs to a dispatcher that died.
-            int rescued = store.rescue(ctx.clock().now(), options.owner);
-            dispatch::Dispatcher dispatcher(store, config, ctx.clock(), options);
+            schedule::OffsetClock clock;
+            if (store.shared()) {
+                store.heartbeat(options.owner, clock.now());
+                clock.set_offset(store.clock_offset().value_or(Millis{0}));
+            }
+            // SQLite: we hold the lock, so anything still `sending` belongs to a dispatcher
+            // that died. PostgreSQL: the rows of instances whose heartbeat stopped.
+            int rescued = store.rescue(clock.now(), options.owner);
+            dispatch::Dispatcher dispatcher(store, config, clock, options);
             dispatch::PassReport r = dispatcher.run_until_idle();
             r.rescued += rescued;
+            if (store.shared()) {
+                store.leave(options.owner);
+            }
             if (ctx.globals.json) {
                 print_json(ctx.out, {{"scheduled", r.scheduled},
                                      {"claimed", r.claimed},

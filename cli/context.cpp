@@ -47,7 +47,10 @@ store::JobStore& Context::store() {
     if (!m_store) {
         // A command process is short-lived and touches few pages, except import, whose
         // index pages would spill from SQLite's default 2 MiB cache (40 % of its time).
-        m_store = open_store(config(), k_command_cache_kib);
+        m_store = open_store(config(), k_command_cache_kib,
+                             [this](const std::string& warning) {
+                                 err << "notify: warning: " << warning << '\n';
+                             });
     }
     return *m_store;
 }
@@ -60,12 +63,21 @@ TemplateCache& Context::templates() {
 }
 
 void Context::poke_dispatcher() {
-    if (m_config) {
+    // A shared store wakes its dispatchers itself (NOTIFY at commit).
+    if (m_config && !m_config->uses_postgres()) {
         dispatch::poke(m_config->store_path.value);
     }
 }
 
-std::unique_ptr<store::JobStore> open_store(const config::Config& config, int cache_kib) {
+std::unique_ptr<store::JobStore> open_store(const config::Config& config, int cache_kib,
+                                            std::function<void(const std::string&)> warn) {
+    if (config.uses_postgres()) {
+        store::PostgresOptions options;
+        options.url = config.store_url.value;
+        options.instance_timeout = config.instance_timeout;
+        options.warn = std::move(warn);
+        return store::open_postgres_store(options);
+    }
     store::SqliteOptions options;
     options.path = config.store_path.value;
     options.durability = config.durability == config::Durability::full ? store::Durability::full

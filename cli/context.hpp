@@ -61,8 +61,10 @@ class Context {
     schedule::SystemClock m_clock;
 };
 
-// Opens the store that `config` names with its durability and busy timeout; `cache_kib` caps
-// SQLite's page cache (0: its default of 2 MiB).
-std::unique_ptr<store::JobStore> open_store(const config::Config& config, int cache_kib = 0);
+// Opens the store that `config` names: SQLite with its durability and busy timeout, `cache_kib`
+// capping its page cache (0: SQLite's default of 2 MiB); or PostgreSQL (store.url), whose
+// warnings (clock skew, reconnects) go to `warn`.
+std::unique_ptr<store::JobStore> open_store(const config::Config& config, int cache_kib = 0,
+                                            std::function<void(const std::string&)> warn = {});
 
 } // namespace notify::cli

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -66,14 +67,37 @@ int serve(const Options& o) {
     static SignalFlags flags;
     install_signal_handlers(flags);
     config::Config config = load_config(o);
-    auto store = cli::open_store(config, k_dispatch_cache_kib);
-    dispatch::DispatchLock lock(config.store_path.value);
-    dispatch::WakeupListener wakeup(config.store_path.value);
-    schedule::SystemClock clock;
+    auto store = cli::open_store(config, k_dispatch_cache_kib,
+                                 [](const std::string& warning) { spdlog::warn("{}", warning); });
+    // One dispatcher per SQLite store (the lock), woken by `notify send` through a local socket;
+    // several per PostgreSQL store, woken by LISTEN/NOTIFY and known to each other by heartbeat.
+    std::optional<dispatch::DispatchLock> lock;
+    std::optional<dispatch::WakeupListener> wakeup;
+    std::unique_ptr<store::DueSignal> due_signal;
+    if (store->shared()) {
+        due_signal = store->open_due_signal();
+    } else {
+        lock.emplace(config.store_path.value);
+        wakeup.emplace(config.store_path.value);
+    }
+    schedule::OffsetClock clock;
     std::string owner = dispatch::make_owner_id();
-    spdlog::info("started: store {}, config {}, owner {}", config.store_path.value,
+    const Millis heartbeat_every = std::clamp(config.instance_timeout / 6, Millis{500}, Millis{5000});
+    TimePoint next_heartbeat{};
+    auto beat = [&] {
+        store->heartbeat(owner, clock.now());
+        if (auto offset = store->clock_offset()) {
+            clock.set_offset(*offset);
+        }
+        next_heartbeat = clock.now() + heartbeat_every;
+    };
+    if (store->shared()) {
+        beat();
+    }
+    spdlog::info("started: store {}, config {}, owner {}", store->describe(),
                  config.source_file.empty() ? "built-in defaults" : config.source_file, owner);
-    // We hold the lock: anything still `sending` belongs to a dispatcher that died.
+    // SQLite: we hold the lock, so anything still `sending` belongs to a dispatcher that died.
+    // PostgreSQL: the rows of instances whose heartbeat stopped.
     if (int rescued = store->rescue(clock.now(), owner); rescued > 0) {
         spdlog::warn("rescued {} notification(s) left in flight by a previous dispatcher", rescued);
     }
@@ -115,7 +139,7 @@ int serve(const Options& o) {
     if (!current.config->daemon_listen.value.empty()) {
         endpoint = std::make_unique<HttpEndpoint>(*current.config, metrics, clock);
     }
-    systemd.ready("dispatching from " + current.config->store_path.value);
+    systemd.ready("dispatching from " + store->describe());
     while (!flags.stop.load()) {
         systemd.keep_alive(clock.now());
         if (endpoint) {
@@ -124,10 +148,12 @@ int serve(const Options& o) {
         if (flags.reload.exchange(false)) {
             try {
                 config::Config fresh = load_config(o);
-                if (fresh.store_path.value != current.config->store_path.value) {
-                    spdlog::warn("reload: store path change to {} needs a restart; keeping {}",
-                                 fresh.store_path.value, current.config->store_path.value);
+                if (fresh.store_path.value != current.config->store_path.value ||
+                    fresh.store_url.value != current.config->store_url.value) {
+                    spdlog::warn("reload: a store change needs a restart; keeping {}",
+                                 store->describe());
                     fresh.store_path = current.config->store_path;
+                    fresh.store_url = current.config->store_url;
                 }
                 if (fresh.daemon_listen.value != current.config->daemon_listen.value) {
                     spdlog::warn("reload: daemon.listen change to {} needs a restart",
@@ -149,6 +175,9 @@ int serve(const Options& o) {
         bool idle = true;
         bool store_failed = false;
         try {
+            if (store->shared() && clock.now() >= next_heartbeat) {
+                beat();
+            }
             for (auto it = retiring.begin(); it != retiring.end();) {
                 it->dispatcher->turn(); // records finished sends; claims nothing
                 it = it->dispatcher->in_flight() == 0 ? retiring.erase(it) : it + 1;
@@ -195,13 +224,25 @@ int serve(const Options& o) {
         if (store_failed) {
             sleep = std::min(config_now.poll_interval, k_store_retry);
         }
+        if (store->shared()) {
+            sleep = std::clamp(next_heartbeat - clock.now(), Millis{0}, sleep);
+        }
+        if (due_signal) {
+            due_signal->check(clock.now());
+        }
         if (sleep > Millis{0}) {
-            std::vector<int> fds = {wakeup.fd(), current.dispatcher->completion_fd()};
+            std::vector<int> fds = {wakeup ? wakeup->fd() : (due_signal ? due_signal->fd() : -1),
+                                    current.dispatcher->completion_fd()};
             for (const auto& g : retiring) {
                 fds.push_back(g.dispatcher->completion_fd());
             }
             wait_for_signal(static_cast<int>(sleep.count()), fds);
-            wakeup.drain();
+            if (wakeup) {
+                wakeup->drain();
+            }
+        }
+        if (due_signal) {
+            due_signal->drain();
         }
     }
     systemd.stopping();
@@ -220,6 +261,13 @@ int serve(const Options& o) {
         dispatch::PassReport r = g.dispatcher->drain(std::max(Millis{0}, deadline - clock.now()));
         released += r.deferred;
         still_running = still_running || g.dispatcher->in_flight() > 0;
+    }
+    if (store->shared()) {
+        try {
+            store->leave(owner); // our rows are given back: the others need not wait for us
+        } catch (const Error& e) {
+            spdlog::warn("could not unregister from the store: {}", e.what());
+        }
     }
     if (still_running) {
         // Sends still running hold provider objects: leave without destroying them. Their rows

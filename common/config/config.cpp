@@ -32,6 +32,12 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view k_masked = "********";
 constexpr std::string_view k_default = "default";
+
+// A PostgreSQL store location (store/postgres_url.cpp says the same; config does not depend on
+// store).
+bool is_store_url(std::string_view location) {
+    return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
+}
 constexpr int k_batch_min = 1;
 constexpr int k_batch_max = 10000;
 
@@ -115,6 +121,7 @@ struct Entry {
 // What the file said about values whose final resolution also depends on flags and env.
 struct FileValues {
     std::optional<Setting> store_path;
+    std::optional<Setting> store_url;
     std::optional<Setting> templates_dir;
 };
 
@@ -293,9 +300,25 @@ class Parser {
         for (const auto& entry : section_entries(section, "store")) {
             const std::string dotted = "store." + entry.key;
             if (entry.key == "url") {
-                fail(entry.key_mark, "store.url (PostgreSQL) is not supported in this build");
+                Setting setting = scalar(entry, dotted);
+                if (!is_store_url(setting.value)) {
+                    fail(entry.key_mark,
+                         dotted + ": " + (setting.secret ? shown(setting) : setting.value) +
+                             " is not a postgresql:// URL");
+                }
+                if (m_found.store_path) {
+                    fail(entry.key_mark, "store.url and store.path are both set; keep one");
+                }
+                m_found.store_url = std::move(setting);
             } else if (entry.key == "path") {
+                if (m_found.store_url) {
+                    fail(entry.key_mark, "store.url and store.path are both set; keep one");
+                }
                 m_found.store_path = path(entry, dotted);
+            } else if (entry.key == "instance_timeout") {
+                Setting setting = scalar(entry, dotted);
+                m_config.instance_timeout = duration(entry, setting, dotted, true);
+                m_config.store_instance_timeout = std::move(setting);
             } else if (entry.key == "durability") {
                 Setting setting = scalar(entry, dotted);
                 if (setting.value == "full") {
@@ -861,6 +884,7 @@ Config defaults(const EnvLookup& env) {
     }
     config.store_durability = default_setting("store", "durability");
     config.store_busy_timeout = default_setting("store", "busy_timeout");
+    config.store_instance_timeout = default_setting("store", "instance_timeout");
     config.daemon_listen = default_setting("daemon", "listen");
     config.daemon_token = default_setting("daemon", "token");
     config.daemon_poll_interval = default_setting("daemon", "poll_interval");
@@ -908,9 +932,22 @@ Config defaults(const EnvLookup& env) {
     return config;
 }
 
-// Applies --db, $NOTIFY_DB, store.path and the default, in that order.
+// Applies --db, $NOTIFY_DB, store.url or store.path and the default, in that order. A
+// postgresql:// URL in any of them selects the PostgreSQL store.
 void resolve_store_path(Config& config, const FileValues& found, const LoadOptions& options,
                         const EnvLookup& env) {
+    if (options.db_flag && is_store_url(*options.db_flag)) {
+        config.store_url = Setting{*options.db_flag, "--db", false};
+        config.store_path = Setting{std::string{}, "--db", false};
+        return;
+    }
+    if (!options.db_flag) {
+        if (auto value = non_empty_env(env, "NOTIFY_DB"); value && is_store_url(*value)) {
+            config.store_url = Setting{*value, "env NOTIFY_DB", false};
+            config.store_path = Setting{std::string{}, "env NOTIFY_DB", false};
+            return;
+        }
+    }
     if (options.db_flag) {
         if (options.db_flag->empty()) {
             throw Error{Exit::usage, "--db needs a path"};
@@ -928,6 +965,9 @@ void resolve_store_path(Config& config, const FileValues& found, const LoadOptio
         config.store_path = Setting{path->string(), "env NOTIFY_DB", false};
     } else if (found.store_path) {
         config.store_path = *found.store_path;
+    } else if (found.store_url) {
+        config.store_url = *found.store_url;
+        config.store_path = Setting{std::string{}, found.store_url->origin, false};
     } else {
         config.store_path =
             Setting{config.data_dir.empty() ? std::string{}
@@ -960,7 +1000,7 @@ Config build(const std::optional<std::string_view>& yaml, const std::string& fil
     }
     const auto file = config.providers.find("file");
     const bool needs_data_dir =
-        config.store_path.value.empty() ||
+        (config.store_path.value.empty() && !config.uses_postgres()) ||
         (file != config.providers.end() && file->second.origin == k_default);
     if (config.data_dir.empty() && needs_data_dir) {
         throw Error{Exit::config,

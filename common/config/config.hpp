@@ -123,7 +123,10 @@ bool valid_category_name(std::string_view name);
 struct Config {
     std::string source_file; // the config file read, or empty when none exists
 
-    Setting store_path;         // absolute path of the SQLite store
+    Setting store_path;         // absolute path of the SQLite store ("" with store_url)
+    Setting store_url;          // postgresql:// URL of a shared store; "" = SQLite
+    Setting store_instance_timeout; // duration text: a silent dispatcher's leases are rescued
+    Millis instance_timeout{30'000};
     Setting store_durability;   // "full" | "normal"
     Setting store_busy_timeout; // duration text, e.g. "5s"
     Durability durability = Durability::full;
@@ -149,6 +152,9 @@ struct Config {
     Setting audience_default_region;
     // daemon.lease/shutdown_grace, delivery.* and alerts.* as shown by describe(), in order.
     std::vector<std::pair<std::string, Setting>> policy_settings;
+
+    // True when the store is PostgreSQL (store.url, or a URL given to --db / NOTIFY_DB).
+    bool uses_postgres() const { return !store_url.value.empty(); }
 
     // The policy of `channel`: its override, else `delivery`.
     const DeliveryPolicy& delivery_for(std::string_view channel) const;

@@ -19,6 +19,9 @@ const std::vector<KeyInfo>& known_keys() {
         {"store", "durability", "full",
          "full: sync every commit; normal: faster, a power loss may drop the last commits"},
         {"store", "busy_timeout", "5s", "how long to wait for a locked store before giving up"},
+        {"store", "url", "", "postgresql:// URL of a store shared by several notifyd (scale-out)"},
+        {"store", "instance_timeout", "30s",
+         "PostgreSQL: a notifyd silent this long has its sends rescued by the others"},
         {"templates", "dir", "", "user templates; default $XDG_CONFIG_HOME/notify/templates"},
         {"daemon", "listen", "",
          "host:port of the HTTP endpoint (/healthz, /metrics, callbacks, tracking); empty = "

@@ -1,6 +1,7 @@
 // Time types and the injectable Clock that cron, backoff, TTL and rate limits read.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 
 namespace notify {
@@ -32,6 +33,23 @@ class SystemClock final : public Clock {
     TimePoint now() const override {
         return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
     }
+};
+
+// The system clock moved by an offset: a dispatcher sharing a PostgreSQL store runs on the
+// server's clock (offset = server - host), so every host judges due times and cron slots alike.
+class OffsetClock final : public Clock {
+  public:
+    TimePoint now() const override {
+        return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()) +
+               Millis{m_offset_ms.load(std::memory_order_relaxed)};
+    }
+    void set_offset(Millis offset) {
+        m_offset_ms.store(offset.count(), std::memory_order_relaxed);
+    }
+    Millis offset() const { return Millis{m_offset_ms.load(std::memory_order_relaxed)}; }
+
+  private:
+    std::atomic<long long> m_offset_ms{0};
 };
 
 // A clock that stays where it is put. Not thread-safe.

@@ -3,7 +3,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <type_traits>
+#include <variant>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -131,17 +134,6 @@ void create_store_file(const std::string& path) {
 
 } // namespace
 
-const std::vector<Millis>& age_bucket_edges() {
-    static const std::vector<Millis> k_edges = [] {
-        std::vector<Millis> edges;
-        for (long long minutes : {1, 2, 4, 8, 16, 32, 60, 120, 240, 480, 960}) {
-            edges.emplace_back(minutes * 60'000);
-        }
-        return edges;
-    }();
-    return k_edges;
-}
-
 namespace {
 
 class SqliteJobStore final : public JobStore {
@@ -158,6 +150,22 @@ class SqliteJobStore final : public JobStore {
     AudienceStore& audience() override { return m_audience; }
 
     std::string describe() const override { return m_db.path(); }
+
+    void export_rows(const PortableTable& table,
+                     const std::function<void(const Row&)>& each) override {
+        ReadTransaction snapshot(m_db);
+        auto& q = m_db.prepare("SELECT " + column_list(table) + " FROM \"" + table.name +
+                               "\" ORDER BY " + key_order(table.name));
+        Row row(table.columns.size());
+        while (q.step()) {
+            for (std::size_t i = 0; i < row.size(); ++i) {
+                row[i] = read_cell(q, static_cast<int>(i));
+            }
+            each(row);
+        }
+    }
+
+    std::unique_ptr<RowImport> begin_import() override { return std::make_unique<Import>(*this); }
 
     EnqueueResult enqueue(const EnqueueRequest& request, TimePoint now) override {
         Transaction tx(m_db);
@@ -1095,6 +1103,118 @@ class SqliteJobStore final : public JobStore {
         Transaction m_tx;
         TimePoint m_now;
     };
+
+    // The transaction of begin_import(): BEGIN IMMEDIATE, a refusal unless the store is empty,
+    // then one INSERT per row; ROLLBACK unless committed.
+    class Import final : public RowImport {
+      public:
+        explicit Import(SqliteJobStore& store) : m_store(store), m_tx(store.m_db) {
+            store.prepare_import();
+        }
+        void add(const PortableTable& table, const Row& row) override {
+            std::string& sql = m_insert[table.name];
+            if (sql.empty()) {
+                sql = "INSERT INTO \"" + table.name + "\" (" + column_list(table) + ") VALUES (";
+                for (std::size_t i = 1; i <= table.columns.size(); ++i) {
+                    sql += (i > 1 ? ", ?" : "?") + std::to_string(i);
+                }
+                sql += ")";
+            }
+            if (row.size() != table.columns.size()) {
+                throw Error(Exit::software, "a row of " + table.name + " has " +
+                                                std::to_string(row.size()) + " values for " +
+                                                std::to_string(table.columns.size()) + " columns");
+            }
+            auto& insert = m_store.m_db.prepare(sql);
+            for (std::size_t i = 0; i < row.size(); ++i) {
+                bind_cell(insert, static_cast<int>(i) + 1, row[i]);
+            }
+            insert.run();
+        }
+        // SQLite needs no sequence moved: INTEGER PRIMARY KEY takes the largest id plus one.
+        void commit() override { m_tx.commit(); }
+
+      private:
+        SqliteJobStore& m_store;
+        Transaction m_tx;
+        std::map<std::string, std::string> m_insert; // table -> its INSERT
+    };
+
+    // Inside the import's transaction: Error(data) unless the store holds no notification,
+    // schedule or user. Nothing else can be there without them but rate-limit buckets, which
+    // the copy replaces.
+    void prepare_import() {
+        std::string held;
+        for (const auto& [table, noun] :
+             {std::pair{"notifications", "notification(s)"}, std::pair{"schedules", "schedule(s)"},
+              std::pair{"users", "user(s)"}}) {
+            std::int64_t n = pragma_int((std::string("SELECT count(*) FROM ") + table).c_str());
+            if (n > 0) {
+                held += (held.empty() ? "" : ", ") + std::to_string(n) + " " + noun;
+            }
+        }
+        if (!held.empty()) {
+            throw Error(Exit::data,
+                        "destination store " + m_db.path() + " is not empty: it holds " + held,
+                        "migrate into a new store (a path that does not exist yet)");
+        }
+        m_db.exec("DELETE FROM rate_buckets");
+    }
+
+    static std::string column_list(const PortableTable& table) {
+        std::string list;
+        for (const std::string& column : table.columns) {
+            list += (list.empty() ? "\"" : ", \"") + column + "\"";
+        }
+        return list;
+    }
+
+    // "a, b": the primary key columns of `table`, for ORDER BY. Throws if it has none.
+    std::string key_order(const std::string& table) {
+        auto& q = m_db.prepare("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk");
+        q.bind(1, table);
+        std::string order;
+        while (q.step()) {
+            order += (order.empty() ? "\"" : ", \"") + q.text(0) + "\"";
+        }
+        if (order.empty()) {
+            throw Error(Exit::software, "store " + m_db.path() + " has no table " + table);
+        }
+        return order;
+    }
+
+    static Cell read_cell(const Statement& q, int column) {
+        switch (q.type(column)) {
+        case ColumnType::integer:
+            return q.int64(column);
+        case ColumnType::real:
+            return q.real(column);
+        case ColumnType::text:
+            return q.text(column);
+        case ColumnType::blob:
+            return Blob{q.blob(column)};
+        case ColumnType::null:
+            break;
+        }
+        return std::monostate{};
+    }
+
+    static void bind_cell(Statement& s, int index, const Cell& cell) {
+        std::visit(
+            [&](const auto& value) {
+                using T = std::decay_t<decltype(value)>;
+                if constexpr (std::is_same_v<T, std::monostate>) {
+                    s.bind_null(index);
+                } else if constexpr (std::is_same_v<T, double>) {
+                    s.bind_real(index, value);
+                } else if constexpr (std::is_same_v<T, Blob>) {
+                    s.bind_blob(index, value.bytes);
+                } else {
+                    s.bind(index, value);
+                }
+            },
+            cell);
+    }
 
     static constexpr const char* k_schedule_columns =
         "name, cron, tz, paused, content, catch_up, created_at, updated_at, next_at, last_slot";

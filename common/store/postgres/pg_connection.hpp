@@ -1,0 +1,152 @@
+// One libpqxx connection to the PostgreSQL store: connects and reconnects with backoff,
+// runs transactions with retries on serialization failures and deadlocks, maps errors to the
+// contract's exit codes, and measures the server clock against this host's.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "common/error.hpp"
+#include "common/schedule/clock.hpp"
+#include "common/store/job_store.hpp"
+
+namespace notify::store::pg {
+
+// One statement parameter in text form; nullopt is SQL NULL.
+struct Param {
+    std::optional<std::string> text;
+};
+
+// The parameters of one statement, $1 first.
+class Params {
+  public:
+    Params& add(std::int64_t v);
+    Params& add(int v) { return add(static_cast<std::int64_t>(v)); }
+    Params& add(double v);
+    Params& add(std::string_view v);
+    Params& add(const std::string& v) { return add(std::string_view(v)); }
+    Params& add(const char* v) { return add(std::string_view(v)); }
+    Params& add(const std::optional<std::string>& v);
+    Params& add(TimePoint t) { return add(static_cast<std::int64_t>(to_unix_ms(t))); }
+    Params& add(const std::optional<TimePoint>& t);
+    Params& add_null();
+    // bytea, sent in PostgreSQL's hex input form.
+    Params& add_bytes(std::string_view bytes);
+    // text[], sent as an array literal.
+    Params& add_array(const std::vector<std::string>& values);
+    std::size_t size() const { return m_values.size(); }
+    const std::vector<Param>& values() const { return m_values; }
+
+  private:
+    std::vector<Param> m_values;
+};
+
+// A transaction: exec() with parameters. Only valid inside Connection::run().
+class Tx {
+  public:
+    explicit Tx(pqxx::work& work) : m_work(work) {}
+    pqxx::result exec(const std::string& sql, const Params& params = {});
+    pqxx::work& work() { return m_work; }
+    // Ends the transaction with a rollback instead of a commit.
+    void rollback_only() { m_rollback = true; }
+    bool rolled_back() const { return m_rollback; }
+
+  private:
+    pqxx::work& m_work;
+    bool m_rollback = false;
+};
+
+class Connection {
+  public:
+    explicit Connection(PostgresOptions options);
+
+    // Runs `body(Tx&)` in one READ COMMITTED transaction and commits. A serialization failure
+    // or deadlock runs it again (a few times, then Error tempfail); a broken connection drops
+    // it (the next call reconnects) and throws Error io. `doing` names the work in messages.
+    template <class F> auto run(std::string_view doing, F&& body) {
+        for (int attempt = 1;; ++attempt) {
+            try {
+                pqxx::work work(connected(), "notify");
+                Tx tx(work);
+                if constexpr (std::is_void_v<decltype(body(tx))>) {
+                    body(tx);
+                    finish(work, tx);
+                    return;
+                } else {
+                    auto result = body(tx);
+                    finish(work, tx);
+                    return result;
+                }
+            } catch (const pqxx::transaction_rollback& e) {
+                if (attempt >= k_max_attempts || !retryable(e)) {
+                    fail(doing, e);
+                }
+            } catch (const Error&) {
+                throw;
+            } catch (const std::exception& e) {
+                fail(doing, e);
+            }
+        }
+    }
+
+    // Runs `body(pqxx::connection&)` outside any transaction (LISTEN, DDL under a lock).
+    template <class F> auto raw([[maybe_unused]] std::string_view doing, F&& body) {
+        try {
+            return body(connected());
+        } catch (const Error&) {
+            throw;
+        } catch (const std::exception& e) {
+            fail(doing, e);
+        }
+    }
+
+    // A transaction that outlives one call (a bulk enqueue); the caller commits it. Errors of
+    // its statements go through fail().
+    std::unique_ptr<pqxx::work> begin(std::string_view doing);
+
+    // The server clock minus this host's, measured now (a round trip).
+    Millis measure_clock_offset();
+
+    // Throws the notify::Error for `e`, a failure while `doing`; drops a broken connection.
+    [[noreturn]] void fail(std::string_view doing, const std::exception& e);
+
+    const PostgresOptions& options() const { return m_options; }
+    // The URL without its password.
+    const std::string& display() const { return m_display; }
+    // Drops the connection; the next call reconnects.
+    void drop();
+
+  private:
+    static constexpr int k_max_attempts = 8;
+
+    pqxx::connection& connected();
+    static bool retryable(const pqxx::transaction_rollback& e);
+    static void finish(pqxx::work& work, const Tx& tx) {
+        if (tx.rolled_back()) {
+            work.abort();
+        } else {
+            work.commit();
+        }
+    }
+
+    PostgresOptions m_options;
+    std::string m_display;
+    std::string m_conninfo;
+    std::unique_ptr<pqxx::connection> m_conn;
+    std::chrono::steady_clock::time_point m_next_try{};
+    Millis m_backoff{0};
+    std::string m_last_failure;
+};
+
+// libpq's connection string for `url`: the URL plus timeouts, TCP keepalives and an
+// application name, unless the URL sets them.
+std::string connection_string(const PostgresOptions& options, std::string_view application);
+
+} // namespace notify::store::pg

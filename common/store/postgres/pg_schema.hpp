@@ -1,0 +1,17 @@
+// PostgreSQL migrations of the job store: the tables and columns of the SQLite schema
+// (schema.cpp), times as bigint UTC milliseconds, plus what sharing needs (instances, the
+// due-row notification).
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace notify::store::pg {
+
+// Migration i (0-based) brings a store from version i to i + 1.
+const std::vector<std::string_view>& migrations();
+
+// The LISTEN/NOTIFY channel on which rows that became due are announced.
+inline constexpr const char* k_due_channel = "notify_due";
+
+} // namespace notify::store::pg
