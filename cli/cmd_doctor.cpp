@@ -1,5 +1,6 @@
 // notify doctor: checks config, secrets, store, queue, dispatcher, clock and disk; one line per
 // problem (or a JSON array of every check), exit 1 when a check fails.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "common/error.hpp"
 #include "common/providers/registry.hpp"
 #include "common/schedule/duration.hpp"
+#include "common/store/job_store.hpp"
 #include "common/store/shared_store.hpp"
 #include "common/store/store_health.hpp"
 
@@ -95,7 +97,9 @@ class Doctor {
     std::vector<Check> run() {
         check_config();
         check_secrets();
-        if (m_config) {
+        if (m_config && m_config->uses_postgres()) {
+            check_postgres_store();
+        } else if (m_config) {
             check_store();
             check_daemon();
             check_disk();
@@ -214,6 +218,98 @@ class Doctor {
         }
         check_pragmas(h);
         check_queue(h);
+    }
+
+    // A shared PostgreSQL store: reachable, schema, clocks, the queue, and the notifyd instances
+    // by their heartbeats. Opened without migrating, so doctor writes nothing there either.
+    void check_postgres_store() {
+        std::unique_ptr<store::JobStore> pg;
+        store::PostgresOptions options;
+        options.url = m_config->store_url.value;
+        options.instance_timeout = m_config->instance_timeout;
+        options.migrate = false;
+        const std::string shown = store::redact_url(options.url);
+        try {
+            pg = store::open_postgres_store(options);
+        } catch (const Error& e) {
+            add("store", Status::fail, e.what());
+            return;
+        }
+        try {
+            add("store", Status::ok, shown + " answers");
+            const auto v = pg->schema_version();
+            const std::string versions = "schema version " + std::to_string(v.current) +
+                                         ", this notify's " + std::to_string(v.latest);
+            if (v.current == 0) {
+                add("schema", Status::warn,
+                    "empty database: its schema is created on first use");
+                return;
+            }
+            if (v.current > v.latest) {
+                add("schema", Status::fail, versions + ": newer than this notify understands");
+                return;
+            }
+            if (v.current < v.latest) {
+                add("schema", Status::warn, versions + ": migrated on the next use of the store");
+                return;
+            }
+            add("schema", Status::ok, "schema version " + std::to_string(v.current));
+            const Millis offset = pg->clock_offset().value_or(Millis{0});
+            if (std::chrono::abs(offset) > Millis{2000}) {
+                add("clock_skew", Status::warn,
+                    "this host's clock is " + age_text(std::chrono::abs(offset)) +
+                        (offset.count() > 0 ? " behind" : " ahead of") +
+                        " the PostgreSQL server's: notifyd follows the server's clock, but "
+                        "times this host prints and parses are off (run NTP)");
+            } else {
+                add("clock_skew", Status::ok,
+                    "this host's clock is within 2s of the PostgreSQL server's");
+            }
+            check_instances(*pg);
+            const store::Stats stats = pg->stats(m_now + offset);
+            const auto backlog = m_config->alerts.backlog.value_or(k_default_backlog);
+            add("backlog", stats.due_now > backlog ? Status::fail : Status::ok,
+                std::to_string(stats.due_now) + " notifications due and unclaimed (threshold " +
+                    std::to_string(backlog) + ")");
+            const Millis oldest_limit =
+                m_config->alerts.oldest_due.value_or(k_default_oldest_due);
+            const Millis age = stats.oldest_due_age.value_or(Millis{0});
+            add("oldest_due", age > oldest_limit ? Status::fail : Status::ok,
+                (stats.oldest_due_age ? "the oldest due notification has waited " + age_text(age)
+                                      : std::string("nothing due")) +
+                    " (threshold " + schedule::format_duration(oldest_limit) + ")");
+        } catch (const Error& e) {
+            add("store", Status::fail, e.what());
+        }
+    }
+
+    void check_instances(store::JobStore& pg) {
+        const auto offset = pg.clock_offset().value_or(Millis{0});
+        int live = 0;
+        std::vector<std::string> silent;
+        for (const auto& i : pg.instances()) {
+            const Millis quiet = m_now + offset - i.seen_at;
+            if (quiet <= m_config->instance_timeout) {
+                ++live;
+            } else {
+                silent.push_back(i.owner + " (silent " + age_text(quiet) + ", " +
+                                 std::to_string(i.sending) + " sending)");
+            }
+        }
+        if (live == 0) {
+            add("daemon", Status::warn,
+                "no notifyd heartbeats on this store: nothing is delivered until one runs (or "
+                "cron runs 'notify dispatch --once')");
+        } else {
+            add("daemon", Status::ok, std::to_string(live) + " notifyd instance(s) heartbeating");
+        }
+        if (!silent.empty()) {
+            add("instances", Status::warn,
+                "silent past store.instance_timeout, their sends are rescued by the others: " +
+                    join(silent));
+        } else {
+            add("instances", Status::ok, "no silent instance");
+        }
     }
 
     void check_store_permissions(const std::string& path, unsigned mode) {
@@ -357,7 +453,9 @@ void add_doctor_command(CLI::App& app, Context& ctx) {
                 "check). --json: an array of {check, status, detail}, every check.\n"
                 "Exit 0 when no check fails, 1 when one does (--strict: or warns).\n"
                 "Checks: config providers secrets config_permissions store store_permissions\n"
-                "schema pragmas stuck_leases backlog oldest_due clock_skew daemon disk_space.\n"
+                "schema pragmas stuck_leases backlog oldest_due clock_skew daemon disk_space\n"
+                "(PostgreSQL store: store schema clock_skew daemon instances backlog\n"
+                "oldest_due).\n"
                 "Read-only: never creates, migrates or writes the store.");
     cmd->callback([&ctx, o] {
         ctx.action = [&ctx, o] {

@@ -17,7 +17,7 @@ void add_global_options(CLI::App& app, GlobalOptions& globals) {
                    "/etc/notify/config.yaml)")
         ->type_name("PATH");
     app.add_option("--db", globals.db_path,
-                   "Store file (else $NOTIFY_DB, store.path, "
+                   "Store file or postgresql:// URL (else $NOTIFY_DB, store.path, "
                    "~/.local/share/notify/notify.db)")
         ->type_name("PATH");
     app.add_flag("--json", globals.json, "Machine-readable JSON output");

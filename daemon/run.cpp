@@ -133,6 +133,9 @@ int serve(const Options& o) {
         spdlog::info(
             "once: scheduled {} claimed {} sent {} retrying {} dead {} deferred {} suppressed {}",
             r.scheduled, r.claimed, r.sent, r.retrying, r.dead, r.deferred, r.suppressed);
+        if (store->shared()) {
+            store->leave(owner);
+        }
         return 0;
     }
     std::unique_ptr<HttpEndpoint> endpoint;
@@ -298,7 +301,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     app.set_version_flag("--version", std::string("notifyd ") + NOTIFY_VERSION);
     app.add_option("--config", o.config_path, "Config file (else $NOTIFY_CONFIG, ...)")
         ->type_name("PATH");
-    app.add_option("--db", o.db_path, "Store file (else $NOTIFY_DB, store.path, ...)")
+    app.add_option("--db", o.db_path, "Store file or postgresql:// URL (else $NOTIFY_DB, store.path, ...)")
         ->type_name("PATH");
     app.add_flag("--once", o.once, "Dispatch what is due, then exit");
     app.add_flag("-v,--verbose", o.verbose, "Debug logging");

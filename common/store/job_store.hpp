@@ -298,6 +298,13 @@ class JobStore {
     // Registered dispatchers, oldest first; empty for a store that is not shared.
     virtual std::vector<Instance> instances() { return {}; }
 
+    // The schema version of the store and the one this notify writes (the same once migrated).
+    struct SchemaVersion {
+        std::int64_t current = 0;
+        std::int64_t latest = 0;
+    };
+    virtual SchemaVersion schema_version() = 0;
+
     // A wake-up source for a dispatcher of a shared store; nullptr when the store has none (the
     // daemon then binds the local wake-up socket).
     virtual std::unique_ptr<DueSignal> open_due_signal() { return nullptr; }
@@ -449,6 +456,10 @@ struct PostgresOptions {
     Millis skew_warning{2'000};
     // Called with warnings worth a log line (clock skew, reconnects); may be empty.
     std::function<void(const std::string&)> warn;
+    // False: neither create nor migrate the schema (notify doctor); only schema_version(),
+    // clock_offset(), instances() and stats() may be used then, and the last two only when
+    // the schema is current.
+    bool migrate = true;
 };
 
 // True for postgresql:// and postgres:// URLs.

@@ -152,8 +152,24 @@ class Import final : public RowImport {
 class PgJobStore final : public JobStore {
   public:
     explicit PgJobStore(const PostgresOptions& options) : m_conn(options), m_audience(m_conn) {
-        migrate();
+        if (options.migrate) {
+            migrate();
+        }
         refresh_clock();
+    }
+
+    SchemaVersion schema_version() override {
+        return m_conn.run("reading the schema version", [&](Tx& tx) {
+            SchemaVersion v;
+            v.latest = static_cast<std::int64_t>(migrations().size());
+            if (!tx.exec("SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = "
+                         "current_schema() AND tablename = 'notify_meta'")
+                     .empty()) {
+                auto r = tx.exec("SELECT value FROM notify_meta WHERE key = 'schema_version'");
+                v.current = r.empty() ? 0 : std::stoll(text(r[0][0]));
+            }
+            return v;
+        });
     }
 
     AudienceStore& audience() override { return m_audience; }
