@@ -51,6 +51,9 @@ store::JobStore& Context::store() {
                              [this](const std::string& warning) {
                                  err << "notify: warning: " << warning << '\n';
                              });
+        if (auto offset = m_store->clock_offset()) {
+            m_clock.set_offset(*offset);
+        }
     }
     return *m_store;
 }

@@ -58,7 +58,9 @@ class Context {
     std::optional<config::Config> m_config;
     std::unique_ptr<store::JobStore> m_store;
     std::unique_ptr<TemplateCache> m_templates;
-    schedule::SystemClock m_clock;
+    // The system clock; on a shared (PostgreSQL) store, moved to the server's clock once the store
+    // is open, so due times are judged alike on every host.
+    schedule::OffsetClock m_clock;
 };
 
 // Opens the store that `config` names: SQLite with its durability and busy timeout, `cache_kib`

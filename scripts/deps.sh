@@ -11,7 +11,7 @@ libphonenumber-dev libprotobuf-dev libcpp-httplib-dev libpqxx-dev libpq-dev"
 test_pkgs="python3 clang-format python3-aiosmtpd python3-h2 python3-cryptography python3-prometheus-client openssl \
 mount zsh fish bash-completion dpkg-dev file systemd adduser postgresql"
 
-bench_pkgs="python3 sqlite3 wrk"
+bench_pkgs="python3 sqlite3 wrk postgresql"
 
 want="$build_pkgs"
 case "${1:-}" in

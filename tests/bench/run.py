@@ -5,7 +5,8 @@ installs wrk; by hand:
 
     tests/bench/run.py --build build-bench [--only enqueue,import,...] [--quick] [--out FILE]
 
-Benchmarks: enqueue (1), import (2), dispatch (3), timing (4), scale (5), isolation (6).
+Benchmarks: enqueue (1), import (2), dispatch (3), timing (4), scale (5), isolation (6),
+scaleout (7: 1, 2 and 4 notifyd on one PostgreSQL beside one on SQLite).
 Prints one Markdown section per benchmark and writes the raw figures as JSON (--out).
 Everything talks to 127.0.0.1 only and every process started here is stopped.
 """
@@ -521,6 +522,61 @@ def bench_isolation(build, scale):
         sink.stop()
 
 
+def bench_scaleout(build, scale):
+    """Dispatch throughput of 1, 2 and 4 notifyd sharing one PostgreSQL (a throwaway cluster of
+    tests/e2e/pg_cluster.py, fsync off like every test cluster), and of one notifyd on SQLite,
+    each draining the same import into the same sink."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+    from pg_cluster import PgCluster  # pylint: disable=import-outside-toplevel
+    count = 50_000 if not scale.quick else 5_000
+    concurrency = scale.concurrency[-1]
+    lines = [webhook_line(i) for i in range(count)]
+    sink = Sink(build)
+    results = {"notifications": count, "concurrency": concurrency, "runs": []}
+
+    def measure(env, instances):
+        env.run("import", env.import_lines(lines))
+        start = time.monotonic()
+        extra = []
+        env.start_daemon()
+        for _ in range(instances - 1):
+            with open(os.path.join(env.home, "notifyd.log"), "ab") as log:
+                extra.append(subprocess.Popen([env.notifyd], env=env.env, cwd=env.home,
+                                              stdout=subprocess.DEVNULL, stderr=log))
+        wait_for(lambda: sink.count()[1] >= count, 1800, step=0.1, what=f"{count} deliveries")
+        elapsed = time.monotonic() - start
+        for p in extra:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=60)
+        env.stop_daemon()
+        requests, unique = sink.count()
+        arrivals = sink.arrivals()
+        sink.reset()
+        return {"instances": instances, "seconds": round(elapsed, 2),
+                "per_s": round(count / elapsed), "sustained_per_s": round(sustained_rate(arrivals)),
+                "requests": requests, "unique": unique}
+
+    try:
+        with bench_env(build, webhook_config(sink.url, concurrency)) as env:
+            run = measure(env, 1)
+            if env.status_counts().get("sent", 0) != count:
+                raise RuntimeError(f"scaleout: SQLite store says {env.status_counts()}")
+            results["runs"].append({"store": "sqlite", **run})
+        with PgCluster() as pg:
+            for instances in (1, 2, 4):
+                url = pg.create_database()
+                config = webhook_config(sink.url, concurrency) + f"store:\n  url: {url}\n"
+                with bench_env(build, config) as env:
+                    run = measure(env, instances)
+                    sent = env.run("stats", "--json").stdout
+                if json.loads(sent)["by_status"].get("sent", 0) != count:
+                    raise RuntimeError(f"scaleout: PostgreSQL store says {sent}")
+                results["runs"].append({"store": "postgresql", **run})
+        return results
+    finally:
+        sink.stop()
+
+
 # ---------------------------------------------------------------------------------------------
 # report
 
@@ -542,7 +598,8 @@ def machine():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", required=True, help="a Release build with NOTIFY_BENCH=ON")
-    parser.add_argument("--only", default="enqueue,import,dispatch,timing,scale,isolation")
+    parser.add_argument("--only",
+                        default="enqueue,import,dispatch,timing,scale,isolation,scaleout")
     parser.add_argument("--quick", action="store_true", help="small sizes, to try the script")
     parser.add_argument("--concurrency", default="4,16",
                         help="delivery.concurrency values for benchmark 3 (default 4,16)")
@@ -569,6 +626,8 @@ def main():
             report[name] = bench_scale(build, args)
         elif name == "isolation":
             report[name] = bench_isolation(build, args)
+        elif name == "scaleout":
+            report[name] = bench_scaleout(build, args)
         else:
             parser.error(f"unknown benchmark {name}")
         report[name]["bench_seconds"] = round(time.monotonic() - start, 1)
