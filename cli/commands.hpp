@@ -44,6 +44,7 @@ void add_events_command(CLI::App& app, Context& ctx);
 void add_device_command(CLI::App& app, Context& ctx);
 void add_prefs_command(CLI::App& app, Context& ctx);
 void add_doctor_command(CLI::App& app, Context& ctx);
+void add_migrate_command(CLI::App& app, Context& ctx);
 void add_completion_command(CLI::App& app, Context& ctx);
 
 } // namespace notify::cli

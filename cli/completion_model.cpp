@@ -50,7 +50,7 @@ ValueKind option_kind(const CLI::Option& option) {
         return ValueKind::none;
     }
     const std::string type = declared_type(option);
-    if (type == "PATH" || type == "FILE") {
+    if (type == "PATH" || type == "FILE" || type == "PATH|URL") {
         return ValueKind::files;
     }
     if (type == "CHANNEL") {

@@ -187,6 +187,21 @@ bool Statement::is_null(int column) const {
     return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
 }
 
+ColumnType Statement::type(int column) const {
+    switch (sqlite3_column_type(m_stmt, column)) {
+    case SQLITE_INTEGER:
+        return ColumnType::integer;
+    case SQLITE_FLOAT:
+        return ColumnType::real;
+    case SQLITE_TEXT:
+        return ColumnType::text;
+    case SQLITE_BLOB:
+        return ColumnType::blob;
+    default:
+        return ColumnType::null;
+    }
+}
+
 std::int64_t Statement::int64(int column) const {
     return sqlite3_column_int64(m_stmt, column);
 }

@@ -17,6 +17,9 @@ namespace notify::store {
 
 class Statement;
 
+// The storage class of a result column's value in the current row.
+enum class ColumnType { null, integer, real, text, blob };
+
 class Database {
   public:
     // Opens `path` read-write, creating it. Throws notify::Error(io) on failure.
@@ -88,6 +91,7 @@ class Statement {
     void reset();
 
     bool is_null(int column) const;
+    ColumnType type(int column) const;
     std::int64_t int64(int column) const;
     double real(int column) const;
     std::string text(int column) const;

@@ -151,6 +151,11 @@ class SqliteJobStore final : public JobStore {
 
     std::string describe() const override { return m_db.path(); }
 
+    SchemaVersion schema_version() override {
+        return {pragma_int("PRAGMA user_version"),
+                static_cast<std::int64_t>(sqlite_migrations().size())};
+    }
+
     void export_rows(const PortableTable& table,
                      const std::function<void(const Row&)>& each) override {
         ReadTransaction snapshot(m_db);

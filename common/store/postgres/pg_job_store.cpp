@@ -1308,6 +1308,8 @@ Import::Import(PgJobStore& store)
                                         std::to_string(schedules) + " schedule(s), " +
                                         std::to_string(users) + " user(s)");
         }
+        // Buckets outlive purged notifications; the copied ones replace them.
+        tx.exec("DELETE FROM rate_buckets");
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
