@@ -241,8 +241,7 @@ class Doctor {
             const std::string versions = "schema version " + std::to_string(v.current) +
                                          ", this notify's " + std::to_string(v.latest);
             if (v.current == 0) {
-                add("schema", Status::warn,
-                    "empty database: its schema is created on first use");
+                add("schema", Status::warn, "empty database: its schema is created on first use");
                 return;
             }
             if (v.current > v.latest) {
@@ -271,8 +270,7 @@ class Doctor {
             add("backlog", stats.due_now > backlog ? Status::fail : Status::ok,
                 std::to_string(stats.due_now) + " notifications due and unclaimed (threshold " +
                     std::to_string(backlog) + ")");
-            const Millis oldest_limit =
-                m_config->alerts.oldest_due.value_or(k_default_oldest_due);
+            const Millis oldest_limit = m_config->alerts.oldest_due.value_or(k_default_oldest_due);
             const Millis age = stats.oldest_due_age.value_or(Millis{0});
             add("oldest_due", age > oldest_limit ? Status::fail : Status::ok,
                 (stats.oldest_due_age ? "the oldest due notification has waited " + age_text(age)

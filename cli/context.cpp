@@ -47,10 +47,9 @@ store::JobStore& Context::store() {
     if (!m_store) {
         // A command process is short-lived and touches few pages, except import, whose
         // index pages would spill from SQLite's default 2 MiB cache (40 % of its time).
-        m_store = open_store(config(), k_command_cache_kib,
-                             [this](const std::string& warning) {
-                                 err << "notify: warning: " << warning << '\n';
-                             });
+        m_store = open_store(config(), k_command_cache_kib, [this](const std::string& warning) {
+            err << "notify: warning: " << warning << '\n';
+        });
         if (auto offset = m_store->clock_offset()) {
             m_clock.set_offset(*offset);
         }

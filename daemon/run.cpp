@@ -82,7 +82,8 @@ int serve(const Options& o) {
     }
     schedule::OffsetClock clock;
     std::string owner = dispatch::make_owner_id();
-    const Millis heartbeat_every = std::clamp(config.instance_timeout / 6, Millis{500}, Millis{5000});
+    const Millis heartbeat_every =
+        std::clamp(config.instance_timeout / 6, Millis{500}, Millis{5000});
     TimePoint next_heartbeat{};
     auto beat = [&] {
         store->heartbeat(owner, clock.now());
@@ -301,7 +302,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     app.set_version_flag("--version", std::string("notifyd ") + NOTIFY_VERSION);
     app.add_option("--config", o.config_path, "Config file (else $NOTIFY_CONFIG, ...)")
         ->type_name("PATH");
-    app.add_option("--db", o.db_path, "Store file or postgresql:// URL (else $NOTIFY_DB, store.path, ...)")
+    app.add_option("--db", o.db_path,
+                   "Store file or postgresql:// URL (else $NOTIFY_DB, store.path, ...)")
         ->type_name("PATH");
     app.add_flag("--once", o.once, "Dispatch what is due, then exit");
     app.add_flag("-v,--verbose", o.verbose, "Debug logging");

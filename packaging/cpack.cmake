@@ -20,7 +20,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# dpkg-shlibdeps finds what the binaries and notify_phone.so link; libcurl and libcrypto are
+# dpkg-shlibdeps finds what the binaries, notify_phone.so and notify_pg.so (libpqxx) link; libcurl and libcrypto are
 # opened with dlopen (common/loader), which it cannot see, so they are listed by hand; so are
 # what the maintainer scripts run.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)

@@ -302,9 +302,9 @@ class Parser {
             if (entry.key == "url") {
                 Setting setting = scalar(entry, dotted);
                 if (!is_store_url(setting.value)) {
-                    fail(entry.key_mark,
-                         dotted + ": " + (setting.secret ? shown(setting) : setting.value) +
-                             " is not a postgresql:// URL");
+                    fail(entry.key_mark, dotted + ": " +
+                                             (setting.secret ? shown(setting) : setting.value) +
+                                             " is not a postgresql:// URL");
                 }
                 if (m_found.store_path) {
                     fail(entry.key_mark, "store.url and store.path are both set; keep one");

@@ -123,8 +123,8 @@ bool valid_category_name(std::string_view name);
 struct Config {
     std::string source_file; // the config file read, or empty when none exists
 
-    Setting store_path;         // absolute path of the SQLite store ("" with store_url)
-    Setting store_url;          // postgresql:// URL of a shared store; "" = SQLite
+    Setting store_path;             // absolute path of the SQLite store ("" with store_url)
+    Setting store_url;              // postgresql:// URL of a shared store; "" = SQLite
     Setting store_instance_timeout; // duration text: a silent dispatcher's leases are rescued
     Millis instance_timeout{30'000};
     Setting store_durability;   // "full" | "normal"

@@ -43,9 +43,7 @@ class OffsetClock final : public Clock {
         return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()) +
                Millis{m_offset_ms.load(std::memory_order_relaxed)};
     }
-    void set_offset(Millis offset) {
-        m_offset_ms.store(offset.count(), std::memory_order_relaxed);
-    }
+    void set_offset(Millis offset) { m_offset_ms.store(offset.count(), std::memory_order_relaxed); }
     Millis offset() const { return Millis{m_offset_ms.load(std::memory_order_relaxed)}; }
 
   private:

@@ -18,8 +18,8 @@ std::string redact_url(const std::string& url) {
     if (scheme != std::string::npos) {
         const auto start = scheme + 3;
         const auto authority_end = out.find_first_of("/?", start);
-        const auto at = out.rfind('@', authority_end == std::string::npos ? std::string::npos
-                                                                          : authority_end);
+        const auto at =
+            out.rfind('@', authority_end == std::string::npos ? std::string::npos : authority_end);
         if (at != std::string::npos && at >= start) {
             const auto colon = out.find(':', start);
             if (colon != std::string::npos && colon < at) {

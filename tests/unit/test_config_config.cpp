@@ -279,9 +279,53 @@ TEST(ConfigShape, ScalarKeysRejectMapsAndLists) {
 
 // ---- store ------------------------------------------------------------------------------
 
-TEST(ConfigStore, PostgresUrlIsNotSupported) {
-    EXPECT_EQ(error_of("store:\n  url: postgresql://db/notify\n"),
-              "/cfg/config.yaml:2: store.url (PostgreSQL) is not supported in this build");
+TEST(ConfigStore, UrlSelectsPostgres) {
+    const Config config = parse("store:\n  url: postgresql://db.example.com/notify\n");
+    EXPECT_TRUE(config.uses_postgres());
+    EXPECT_EQ(config.store_url.value, "postgresql://db.example.com/notify");
+    EXPECT_EQ(config.store_url.origin, "/cfg/config.yaml:2");
+    EXPECT_EQ(config.store_path.value, "");
+    EXPECT_EQ(config.instance_timeout, Millis{30'000});
+    EXPECT_FALSE(parse("").uses_postgres());
+}
+
+TEST(ConfigStore, UrlWithAPasswordByReferenceIsSecret) {
+    const Config config = parse("store:\n  url: ${env:STORE_URL}\n",
+                                {{"HOME", "/home/u"}, {"STORE_URL", "postgresql://n:s3cret@db/n"}});
+    EXPECT_EQ(config.store_url.value, "postgresql://n:s3cret@db/n");
+    EXPECT_TRUE(config.store_url.secret);
+}
+
+TEST(ConfigStore, UrlMustBePostgresAndExcludesPath) {
+    EXPECT_EQ(error_of("store:\n  url: mysql://db/notify\n"),
+              "/cfg/config.yaml:2: store.url: mysql://db/notify is not a postgresql:// URL");
+    EXPECT_EQ(error_of("store:\n  path: /x/n.db\n  url: postgresql://db/notify\n"),
+              "/cfg/config.yaml:3: store.url and store.path are both set; keep one");
+    EXPECT_EQ(error_of("store:\n  url: postgres://db/notify\n  path: /x/n.db\n"),
+              "/cfg/config.yaml:3: store.url and store.path are both set; keep one");
+}
+
+TEST(ConfigStore, InstanceTimeout) {
+    EXPECT_EQ(parse("store:\n  instance_timeout: 10s\n").instance_timeout, Millis{10'000});
+    EXPECT_EQ(error_of("store:\n  instance_timeout: 0s\n"),
+              "/cfg/config.yaml:2: store.instance_timeout: must be greater than 0s");
+}
+
+TEST(ConfigStore, DbFlagOrEnvUrlSelectsPostgresOverTheFile) {
+    const std::string yaml = "store:\n  path: /file/n.db\n";
+    auto options = options_with({{"HOME", "/home/u"}, {"NOTIFY_DB", "postgres://env/n"}});
+    options.db_flag = "postgresql://flag/n";
+    Config config = load_text(yaml, k_file, options);
+    EXPECT_EQ(config.store_url.value, "postgresql://flag/n");
+    EXPECT_EQ(config.store_url.origin, "--db");
+    options.db_flag.reset();
+    config = load_text(yaml, k_file, options);
+    EXPECT_EQ(config.store_url.value, "postgres://env/n");
+    EXPECT_EQ(config.store_url.origin, "env NOTIFY_DB");
+    options.db_flag = "/flag/n.db"; // a path on the command line beats a URL in the environment
+    config = load_text(yaml, k_file, options);
+    EXPECT_FALSE(config.uses_postgres());
+    EXPECT_EQ(config.store_path.value, "/flag/n.db");
 }
 
 TEST(ConfigStore, Durability) {

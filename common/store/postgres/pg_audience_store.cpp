@@ -11,10 +11,6 @@ constexpr const char* k_user_columns =
 constexpr const char* k_device_columns =
     "id, user_id, platform, token, app, registered_at, invalidated_at, invalid_reason";
 
-// Makes the transaction see one snapshot from its first statement on, as SQLite's does. A
-// row another transaction changed after it is a serialization failure, which run() retries.
-constexpr const char* k_snapshot = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";
-
 std::optional<std::string> optional_text(const pqxx::field& f) {
     if (f.is_null()) {
         return std::nullopt;
@@ -119,7 +115,9 @@ std::optional<RemovedUser> PgAudienceStore::remove_user(const std::string& id, T
     return m_conn.run("removing a user", [&](Tx& tx) -> std::optional<RemovedUser> {
         // One snapshot: a notification enqueued for the user meanwhile is neither suppressed
         // nor anonymised (as if enqueued after the removal), never anonymised while unfinished.
-        tx.exec(k_snapshot);
+        // A row another transaction changed meanwhile is a serialization failure, which
+        // run() retries.
+        tx.snapshot(false);
         if (tx.exec("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", Params().add(id)).empty()) {
             return std::nullopt;
         }
@@ -150,7 +148,7 @@ std::optional<RemovedUser> PgAudienceStore::remove_user(const std::string& id, T
 
 std::optional<model::UserProfile> PgAudienceStore::profile(const std::string& id) {
     return m_conn.run("reading a user profile", [&](Tx& tx) -> std::optional<model::UserProfile> {
-        tx.exec(std::string(k_snapshot) + ", READ ONLY");
+        tx.snapshot(true);
         auto u = tx.exec(std::string("SELECT ") + k_user_columns + " FROM users WHERE id = $1",
                          Params().add(id));
         if (u.empty()) {

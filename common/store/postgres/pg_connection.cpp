@@ -9,7 +9,8 @@
 
 namespace pqxx {
 // Lets a pg::Param go through libpqxx's dynamic parameters: text or NULL.
-template <> struct string_traits<notify::store::pg::Param> {
+template <>
+struct string_traits<notify::store::pg::Param> {
     static constexpr const char* name() noexcept { return "notify::store::pg::Param"; }
     static constexpr bool has_null() noexcept { return true; }
     static bool is_null(const notify::store::pg::Param& p) { return !p.text.has_value(); }
@@ -115,6 +116,13 @@ pqxx::result Tx::exec(const std::string& sql, const Params& params) {
     return m_work.exec_params(sql, pqxx::prepare::make_dynamic_params(params.values()));
 }
 
+void Tx::snapshot(bool read_only) {
+    if (!m_nested) {
+        m_work.exec(read_only ? "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                              : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    }
+}
+
 std::string connection_string(const PostgresOptions& options, std::string_view application) {
     std::string url = options.url;
     auto append = [&](std::string_view key, const std::string& value) {
@@ -149,9 +157,9 @@ pqxx::connection& Connection::connected() {
     const auto now = std::chrono::steady_clock::now();
     if (now < m_next_try) {
         const auto wait = std::chrono::duration_cast<Millis>(m_next_try - now);
-        throw Error(Exit::io,
-                    "PostgreSQL store " + m_display + " unreachable: " + m_last_failure +
-                        " (next try in " + std::to_string((wait.count() + 999) / 1000) + "s)");
+        throw Error(Exit::io, "PostgreSQL store " + m_display + " unreachable: " + m_last_failure +
+                                  " (next try in " + std::to_string((wait.count() + 999) / 1000) +
+                                  "s)");
     }
     try {
         auto conn = std::make_unique<pqxx::connection>(m_conninfo);
@@ -216,8 +224,8 @@ void Connection::fail(std::string_view doing, const std::exception& e) {
             throw Error(Exit::tempfail, std::string(doing) + ": " + what + where,
                         "the store is busy; safe to retry");
         }
-        if (state.rfind("53", 0) == 0 || state.rfind("58", 0) == 0 ||
-            state.rfind("57", 0) == 0 || state.rfind("08", 0) == 0) {
+        if (state.rfind("53", 0) == 0 || state.rfind("58", 0) == 0 || state.rfind("57", 0) == 0 ||
+            state.rfind("08", 0) == 0) {
             // insufficient resources (disk full), system errors, operator intervention
             // (shutdown), connection exceptions
             m_conn.reset();

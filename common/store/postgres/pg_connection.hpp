@@ -51,15 +51,22 @@ class Params {
 // A transaction: exec() with parameters. Only valid inside Connection::run().
 class Tx {
   public:
-    explicit Tx(pqxx::work& work) : m_work(work) {}
+    explicit Tx(pqxx::transaction_base& work, bool nested = false)
+        : m_work(work), m_nested(nested) {}
     pqxx::result exec(const std::string& sql, const Params& params = {});
-    pqxx::work& work() { return m_work; }
+    pqxx::transaction_base& work() { return m_work; }
+    // Inside a bulk enqueue's transaction (a savepoint of it).
+    bool nested() const { return m_nested; }
+    // One snapshot from the first statement on (REPEATABLE READ), as SQLite's transactions
+    // have; a nested transaction already runs inside its outer one's and keeps it.
+    void snapshot(bool read_only);
     // Ends the transaction with a rollback instead of a commit.
     void rollback_only() { m_rollback = true; }
     bool rolled_back() const { return m_rollback; }
 
   private:
-    pqxx::work& m_work;
+    pqxx::transaction_base& m_work;
+    bool m_nested = false;
     bool m_rollback = false;
 };
 
@@ -70,7 +77,11 @@ class Connection {
     // Runs `body(Tx&)` in one READ COMMITTED transaction and commits. A serialization failure
     // or deadlock runs it again (a few times, then Error tempfail); a broken connection drops
     // it (the next call reconnects) and throws Error io. `doing` names the work in messages.
-    template <class F> auto run(std::string_view doing, F&& body) {
+    template <class F>
+    auto run(std::string_view doing, F&& body) {
+        if (m_outer != nullptr) {
+            return run_nested(doing, body);
+        }
         for (int attempt = 1;; ++attempt) {
             try {
                 pqxx::work work(connected(), "notify");
@@ -96,8 +107,13 @@ class Connection {
         }
     }
 
+    // While set, run() works in a savepoint of `outer` (a bulk enqueue's open transaction)
+    // instead of a transaction of its own; nullptr ends that.
+    void set_outer(pqxx::work* outer) { m_outer = outer; }
+
     // Runs `body(pqxx::connection&)` outside any transaction (LISTEN, DDL under a lock).
-    template <class F> auto raw([[maybe_unused]] std::string_view doing, F&& body) {
+    template <class F>
+    auto raw([[maybe_unused]] std::string_view doing, F&& body) {
         try {
             return body(connected());
         } catch (const Error&) {
@@ -128,7 +144,28 @@ class Connection {
 
     pqxx::connection& connected();
     static bool retryable(const pqxx::transaction_rollback& e);
-    static void finish(pqxx::work& work, const Tx& tx) {
+    template <class F>
+    auto run_nested(std::string_view doing, F& body) {
+        try {
+            pqxx::subtransaction sub(*m_outer, "nested");
+            Tx tx(sub, true);
+            if constexpr (std::is_void_v<decltype(body(tx))>) {
+                body(tx);
+                finish(sub, tx);
+                return;
+            } else {
+                auto result = body(tx);
+                finish(sub, tx);
+                return result;
+            }
+        } catch (const Error&) {
+            throw;
+        } catch (const std::exception& e) {
+            fail(doing, e);
+        }
+    }
+
+    static void finish(pqxx::dbtransaction& work, const Tx& tx) {
         if (tx.rolled_back()) {
             work.abort();
         } else {
@@ -140,6 +177,7 @@ class Connection {
     std::string m_display;
     std::string m_conninfo;
     std::unique_ptr<pqxx::connection> m_conn;
+    pqxx::work* m_outer = nullptr;
     std::chrono::steady_clock::time_point m_next_try{};
     Millis m_backoff{0};
     std::string m_last_failure;

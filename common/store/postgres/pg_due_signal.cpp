@@ -30,8 +30,7 @@ class Receiver final : public pqxx::notification_receiver {
 class PgDueSignal final : public DueSignal {
   public:
     explicit PgDueSignal(PostgresOptions options)
-        : m_options(std::move(options)),
-          m_conninfo(connection_string(m_options, "notifyd-listen")),
+        : m_options(std::move(options)), m_conninfo(connection_string(m_options, "notifyd-listen")),
           m_display(redact_url(m_options.url)) {
         connect();
     }

@@ -129,6 +129,7 @@ class PgJobStore;
 class Batch final : public EnqueueBatch {
   public:
     Batch(PgJobStore& store, TimePoint now);
+    ~Batch() override;
     EnqueueResult add(const EnqueueRequest& request) override;
     void commit() override;
 
@@ -315,8 +316,7 @@ class PgJobStore final : public JobStore {
                 Notification n = read_notification(r[0]);
                 if (auto why = refusal(verb, n.status)) {
                     result.refused.push_back(std::to_string(id) + " is " +
-                                             std::string(model::to_string(n.status)) + "; " +
-                                             *why);
+                                             std::string(model::to_string(n.status)) + "; " + *why);
                     continue;
                 }
                 targets.push_back({id, n.status, n.attempts, n.due_at});
@@ -383,11 +383,11 @@ class PgJobStore final : public JobStore {
             };
             std::optional<std::int64_t> oldest;
             std::map<std::string, std::int64_t> due_waiting;
-            for (const auto& r : tx.exec(std::string("SELECT channel, status = 'retrying', ") +
-                                             bucket +
-                                             ", count(*), min(due_at) FROM notifications WHERE " +
-                                             k_claimable + " AND due_at <= $1 GROUP BY 1, 2, 3",
-                                         Params().add(now))) {
+            for (const auto& r :
+                 tx.exec(std::string("SELECT channel, status = 'retrying', ") + bucket +
+                             ", count(*), min(due_at) FROM notifications WHERE " + k_claimable +
+                             " AND due_at <= $1 GROUP BY 1, 2, 3",
+                         Params().add(now))) {
                 const std::string channel = text(r[0]);
                 const std::int64_t n = int64(r[3]);
                 stats.due_now += n;
@@ -431,16 +431,16 @@ class PgJobStore final : public JobStore {
     std::vector<TemplateEngagement> engagement(TimePoint since) override {
         return m_conn.run("reading engagement", [&](Tx& tx) {
             std::vector<TemplateEngagement> rows;
-            for (const auto& r : tx.exec(
-                     "SELECT n.template, count(*), "
-                     "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events o WHERE "
-                     "o.notification_id = n.id AND o.type = 'opened')), "
-                     "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events c WHERE "
-                     "c.notification_id = n.id AND c.type = 'clicked')) "
-                     "FROM notifications n WHERE n.id IN (SELECT notification_id FROM attempts "
-                     "WHERE finished_at >= $1 AND outcome = 'sent') GROUP BY n.template "
-                     "ORDER BY n.template NULLS FIRST",
-                     Params().add(since))) {
+            for (const auto& r :
+                 tx.exec("SELECT n.template, count(*), "
+                         "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events o WHERE "
+                         "o.notification_id = n.id AND o.type = 'opened')), "
+                         "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events c WHERE "
+                         "c.notification_id = n.id AND c.type = 'clicked')) "
+                         "FROM notifications n WHERE n.id IN (SELECT notification_id FROM attempts "
+                         "WHERE finished_at >= $1 AND outcome = 'sent') GROUP BY n.template "
+                         "ORDER BY n.template NULLS FIRST",
+                         Params().add(since))) {
                 rows.push_back(
                     TemplateEngagement{opt_text(r[0]), int64(r[1]), int64(r[2]), int64(r[3])});
             }
@@ -682,9 +682,10 @@ class PgJobStore final : public JobStore {
                 for (const auto& [key, limit] : request.buckets) {
                     keys.push_back(key);
                 }
-                tx.exec("SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (SELECT DISTINCT k "
-                        "FROM unnest($1::text[]) AS k ORDER BY k) AS s",
-                        Params().add_array(keys));
+                tx.exec(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (SELECT DISTINCT k "
+                    "FROM unnest($1::text[]) AS k ORDER BY k) AS s",
+                    Params().add_array(keys));
                 std::map<std::string, policy::BucketState> stored;
                 for (const auto& r : tx.exec("SELECT key, tokens, updated_at FROM rate_buckets "
                                              "WHERE key = ANY($1::text[])",
@@ -850,10 +851,10 @@ class PgJobStore final : public JobStore {
     std::vector<Instance> instances() override {
         return m_conn.run("listing instances", [&](Tx& tx) {
             std::vector<Instance> out;
-            for (const auto& r : tx.exec(
-                     "SELECT i.owner, i.started_at, i.seen_at, (SELECT count(*) FROM "
-                     "notifications n WHERE n.status = 'sending' AND n.lease_owner = i.owner) "
-                     "FROM instances i ORDER BY i.started_at, i.owner")) {
+            for (const auto& r :
+                 tx.exec("SELECT i.owner, i.started_at, i.seen_at, (SELECT count(*) FROM "
+                         "notifications n WHERE n.status = 'sending' AND n.lease_owner = i.owner) "
+                         "FROM instances i ORDER BY i.started_at, i.owner")) {
                 out.push_back({text(r[0]), from_unix_ms(int64(r[1])), from_unix_ms(int64(r[2])),
                                int64(r[3])});
             }
@@ -899,11 +900,11 @@ class PgJobStore final : public JobStore {
         if (request.event_id) {
             tx.exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))",
                     Params().add(*request.event_id));
-            for (const auto& r : tx.exec(
-                     "SELECT id FROM notifications WHERE event_id = $1 AND (status IN "
-                     "('scheduled', 'queued', 'sending', 'retrying', 'held') OR (status IN "
-                     "('sent', 'suppressed') AND created_at >= $2)) ORDER BY id",
-                     Params().add(*request.event_id).add(now - request.dedup_window))) {
+            for (const auto& r :
+                 tx.exec("SELECT id FROM notifications WHERE event_id = $1 AND (status IN "
+                         "('scheduled', 'queued', 'sending', 'retrying', 'held') OR (status IN "
+                         "('sent', 'suppressed') AND created_at >= $2)) ORDER BY id",
+                         Params().add(*request.event_id).add(now - request.dedup_window))) {
                 result.ids.push_back(int64(r[0]));
             }
             if (!result.ids.empty()) {
@@ -1229,10 +1230,9 @@ class PgJobStore final : public JobStore {
         const auto latest = static_cast<std::int64_t>(steps.size());
         m_conn.run("migrating the store", [&](Tx& tx) {
             tx.exec("SELECT pg_advisory_xact_lock($1)", Params().add(k_migration_lock));
-            const bool has_meta =
-                !tx.exec("SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = "
-                         "current_schema() AND tablename = 'notify_meta'")
-                     .empty();
+            const bool has_meta = !tx.exec("SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = "
+                                           "current_schema() AND tablename = 'notify_meta'")
+                                       .empty();
             std::int64_t version = 0;
             if (has_meta) {
                 auto r = tx.exec("SELECT value FROM notify_meta WHERE key = 'schema_version'");
@@ -1241,9 +1241,9 @@ class PgJobStore final : public JobStore {
                 auto others = tx.exec("SELECT count(*) FROM pg_catalog.pg_tables WHERE "
                                       "schemaname = current_schema()");
                 if (int64(others[0][0]) != 0) {
-                    throw Error(Exit::io, m_conn.display() +
-                                              " is not a notify store (its schema holds "
-                                              "other tables)",
+                    throw Error(Exit::io,
+                                m_conn.display() + " is not a notify store (its schema holds "
+                                                   "other tables)",
                                 "point store.url at an empty database (or one notify created)");
                 }
                 tx.exec("CREATE TABLE notify_meta (key text PRIMARY KEY, value text NOT NULL)");
@@ -1271,8 +1271,16 @@ class PgJobStore final : public JobStore {
     bool m_skew_warned = false;
 };
 
+// While the batch is open, the store's other calls (the audience lookups of an import line) run
+// in savepoints of its transaction, as with SQLite.
 Batch::Batch(PgJobStore& store, TimePoint now)
-    : m_store(store), m_work(store.connection().begin("starting an import")), m_now(now) {}
+    : m_store(store), m_work(store.connection().begin("starting an import")), m_now(now) {
+    m_store.connection().set_outer(m_work.get());
+}
+
+Batch::~Batch() {
+    m_store.connection().set_outer(nullptr);
+}
 
 EnqueueResult Batch::add(const EnqueueRequest& request) {
     try {
@@ -1286,6 +1294,7 @@ EnqueueResult Batch::add(const EnqueueRequest& request) {
 }
 
 void Batch::commit() {
+    m_store.connection().set_outer(nullptr);
     try {
         m_work->commit();
     } catch (const std::exception& e) {
@@ -1351,7 +1360,8 @@ void Import::add(const PortableTable& table, const Row& row) {
 void Import::commit() {
     try {
         Tx tx(*m_work);
-        for (const char* table : {"notifications", "attempts", "events", "attachments", "devices"}) {
+        for (const char* table :
+             {"notifications", "attempts", "events", "attachments", "devices"}) {
             tx.exec(std::string("SELECT setval(pg_get_serial_sequence('") + table +
                     "', 'id'), coalesce(max(id), 0) + 1, false) FROM " + table);
         }

@@ -6,6 +6,8 @@ namespace notify::store::pg {
 const std::vector<std::string_view>& migrations() {
     static const std::vector<std::string_view> k_migrations = {
         // 1: the whole schema of SQLite's ten migrations, and the registry of dispatchers.
+        // Text keys that listings sort by are COLLATE "C": byte order, as SQLite's BINARY,
+        // whatever the database's locale.
         R"sql(
 CREATE FUNCTION notify_now_ms() RETURNS bigint LANGUAGE sql VOLATILE AS
     $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint $$;
@@ -15,9 +17,9 @@ CREATE TABLE notifications (
     status      text    NOT NULL,
     channel     text    NOT NULL,
     recipient   text    NOT NULL,
-    user_id     text,
+    user_id     text COLLATE "C",
     provider    text,
-    template    text,
+    template    text COLLATE "C",
     event_id    text,
     priority    integer NOT NULL DEFAULT 1,
     subject     text,
@@ -82,7 +84,7 @@ CREATE TABLE attachments (
 CREATE INDEX attachments_notification ON attachments (notification_id, id);
 
 CREATE TABLE schedules (
-    name       text    PRIMARY KEY,
+    name       text    COLLATE "C" PRIMARY KEY,
     cron       text    NOT NULL,
     tz         text    NOT NULL,
     paused     integer NOT NULL DEFAULT 0,
@@ -95,7 +97,7 @@ CREATE TABLE schedules (
 );
 -- A slot fires at most once, whichever instance gets there first.
 CREATE TABLE schedule_fires (
-    schedule text   NOT NULL,
+    schedule text   COLLATE "C" NOT NULL,
     slot_at  bigint NOT NULL,
     fired_at bigint NOT NULL,
     ids      text   NOT NULL DEFAULT '',
@@ -103,13 +105,13 @@ CREATE TABLE schedule_fires (
 );
 
 CREATE TABLE rate_buckets (
-    key        text             PRIMARY KEY,
+    key        text             COLLATE "C" PRIMARY KEY,
     tokens     double precision NOT NULL,
     updated_at bigint           NOT NULL
 );
 
 CREATE TABLE users (
-    id          text    PRIMARY KEY,
+    id          text    COLLATE "C" PRIMARY KEY,
     name        text,
     email       text,
     phone       text,
@@ -124,7 +126,7 @@ CREATE INDEX users_email ON users (email) WHERE email IS NOT NULL;
 CREATE INDEX users_phone ON users (phone) WHERE phone IS NOT NULL;
 CREATE TABLE devices (
     id             bigserial PRIMARY KEY,
-    user_id        text   NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_id        text   COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     platform       text   NOT NULL,
     token          text   NOT NULL,
     app            text,
@@ -136,9 +138,9 @@ CREATE TABLE devices (
 CREATE INDEX devices_user ON devices (user_id);
 CREATE INDEX devices_token ON devices (token);
 CREATE TABLE preferences (
-    user_id    text    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    channel    text    NOT NULL,
-    category   text    NOT NULL,
+    user_id    text    COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    channel    text    COLLATE "C" NOT NULL,
+    category   text    COLLATE "C" NOT NULL,
     opted_in   integer NOT NULL,
     updated_at bigint  NOT NULL,
     PRIMARY KEY (user_id, channel, category)

@@ -1,22 +1,20 @@
-// Unit tests of common/store/sqlite_audience_store.cpp against a real SQLite file.
+// The AudienceStore contract (users, devices, preferences, and their bond with notifications
+// and enqueue batches), run on both backends: SQLite (sqlite_audience_store.cpp) and PostgreSQL
+// (postgres/pg_audience_store.cpp).
 #include <gtest/gtest.h>
 
 #include "common/store/job_store.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/store_backend.hpp"
 
 namespace notify::store {
 namespace {
 
+using test::Backend;
+
 const TimePoint k_t0 = from_unix_ms(1'749'988'800'000); // 2025-06-15T12:00:00Z
 
-class AudienceStoreTest : public testing::Test {
+class AudienceStoreTest : public test::StoreBackendTest {
   protected:
-    AudienceStoreTest() {
-        SqliteOptions options;
-        options.path = m_dir.file("notify.db");
-        m_store = open_sqlite_store(options);
-    }
-
     AudienceStore& audience() { return m_store->audience(); }
 
     model::User user(const std::string& id) {
@@ -39,12 +37,12 @@ class AudienceStoreTest : public testing::Test {
         r.rows = {n};
         return m_store->enqueue(r, k_t0).ids.front();
     }
-
-    test::TempDir m_dir{"audience"};
-    std::unique_ptr<JobStore> m_store;
 };
 
-TEST_F(AudienceStoreTest, AddFindUpdateList) {
+INSTANTIATE_TEST_SUITE_P(StoreContract, AudienceStoreTest,
+                         testing::Values(Backend::sqlite, Backend::postgres), test::backend_name);
+
+TEST_P(AudienceStoreTest, AddFindUpdateList) {
     EXPECT_TRUE(audience().add_user(user("alice"), k_t0));
     EXPECT_FALSE(audience().add_user(user("alice"), k_t0)) << "the id is taken";
     auto found = audience().find_user("alice");
@@ -64,7 +62,7 @@ TEST_F(AudienceStoreTest, AddFindUpdateList) {
     EXPECT_EQ(audience().list_users(1).front().id, "alice");
 }
 
-TEST_F(AudienceStoreTest, DevicesRegisterMoveAndInvalidate) {
+TEST_P(AudienceStoreTest, DevicesRegisterMoveAndInvalidate) {
     audience().add_user(user("alice"), k_t0);
     audience().add_user(user("bob"), k_t0);
     model::Device d;
@@ -93,7 +91,7 @@ TEST_F(AudienceStoreTest, DevicesRegisterMoveAndInvalidate) {
     EXPECT_FALSE(audience().remove_device(*id));
 }
 
-TEST_F(AudienceStoreTest, PreferencesAndQuietHoursInTheProfile) {
+TEST_P(AudienceStoreTest, PreferencesAndQuietHoursInTheProfile) {
     audience().add_user(user("alice"), k_t0);
     model::Preference p;
     p.category = "marketing";
@@ -116,7 +114,7 @@ TEST_F(AudienceStoreTest, PreferencesAndQuietHoursInTheProfile) {
     EXPECT_FALSE(audience().profile("nobody"));
 }
 
-TEST_F(AudienceStoreTest, OptOutByAddressReachesEveryUserWithIt) {
+TEST_P(AudienceStoreTest, OptOutByAddressReachesEveryUserWithIt) {
     audience().add_user(user("alice"), k_t0);
     audience().add_user(user("bob"), k_t0); // same phone
     EXPECT_EQ(audience().opt_out_address("+14155550123", "sms", k_t0), 2);
@@ -127,7 +125,7 @@ TEST_F(AudienceStoreTest, OptOutByAddressReachesEveryUserWithIt) {
     EXPECT_EQ(audience().opt_out_address("+10000000000", "sms", k_t0), 0);
 }
 
-TEST_F(AudienceStoreTest, RemovingAUserSuppressesPendingAndAnonymisesHistory) {
+TEST_P(AudienceStoreTest, RemovingAUserSuppressesPendingAndAnonymisesHistory) {
     audience().add_user(user("alice"), k_t0);
     model::Device d;
     d.user_id = "alice";
@@ -168,7 +166,7 @@ TEST_F(AudienceStoreTest, RemovingAUserSuppressesPendingAndAnonymisesHistory) {
     EXPECT_EQ(m_store->find(other, k_t0)->notification.user, "bob");
 }
 
-TEST_F(AudienceStoreTest, EnqueuedSuppressedRowsAreNeverClaimed) {
+TEST_P(AudienceStoreTest, EnqueuedSuppressedRowsAreNeverClaimed) {
     NewNotification n;
     n.channel = "email";
     n.to = "a@example.com";
@@ -203,7 +201,7 @@ EnqueueRequest email_request(const std::string& event_id, int rows = 1) {
     return r;
 }
 
-TEST_F(AudienceStoreTest, ABatchIsOneTransactionWithDedupAcrossRequests) {
+TEST_P(AudienceStoreTest, ABatchIsOneTransactionWithDedupAcrossRequests) {
     EnqueueRequest a = email_request("k1");
     EnqueueRequest b = a; // same key: a duplicate of the first
     EnqueueRequest c = email_request("", 2);
@@ -221,7 +219,7 @@ TEST_F(AudienceStoreTest, ABatchIsOneTransactionWithDedupAcrossRequests) {
     EXPECT_EQ(m_store->stats(k_t0).total, 3);
 }
 
-TEST_F(AudienceStoreTest, ABatchReadsAndWritesTheAudienceInsideItsTransaction) {
+TEST_P(AudienceStoreTest, ABatchReadsAndWritesTheAudienceInsideItsTransaction) {
     const EnqueueRequest request = email_request("k1");
     {
         auto batch = m_store->begin_enqueue(k_t0);
@@ -243,7 +241,7 @@ TEST_F(AudienceStoreTest, ABatchReadsAndWritesTheAudienceInsideItsTransaction) {
     EXPECT_EQ(m_store->stats(k_t0).total, 1);
 }
 
-TEST_F(AudienceStoreTest, AFailedWriteInsideABatchRollsBackOnlyItself) {
+TEST_P(AudienceStoreTest, AFailedWriteInsideABatchRollsBackOnlyItself) {
     auto batch = m_store->begin_enqueue(k_t0);
     ASSERT_TRUE(audience().add_user(user("alice"), k_t0));
     model::Device bad;
