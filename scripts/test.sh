@@ -10,6 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/deps.sh" --test
 
 export ASAN_OPTIONS=detect_leaks=1
+export LSAN_OPTIONS="suppressions=$root/tests/lsan-suppressions.txt"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 sanitized="$root/build-test"
