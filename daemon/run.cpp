@@ -216,8 +216,15 @@ int serve(const Options& o) {
         // interval), a send finishing, a poke from `notify send`, or a signal.
         const config::Config& config_now = *current.config;
         Millis sleep = config_now.poll_interval;
-        if (auto next = current.dispatcher->next_wakeup()) {
-            sleep = std::clamp(*next - clock.now(), Millis{0}, config_now.poll_interval);
+        try {
+            if (auto next = current.dispatcher->next_wakeup()) {
+                sleep = std::clamp(*next - clock.now(), Millis{0}, config_now.poll_interval);
+            }
+        } catch (const Error& e) {
+            if (e.code() != Exit::tempfail && e.code() != Exit::io) {
+                throw;
+            }
+            store_failed = true; // polled again after k_store_retry
         }
         if (auto cap = systemd.max_sleep()) {
             sleep = std::min(sleep, *cap);
@@ -262,8 +269,18 @@ int serve(const Options& o) {
     int released = 0;
     bool still_running = false;
     for (auto& g : retiring) {
-        dispatch::PassReport r = g.dispatcher->drain(std::max(Millis{0}, deadline - clock.now()));
-        released += r.deferred;
+        try {
+            dispatch::PassReport r =
+                g.dispatcher->drain(std::max(Millis{0}, deadline - clock.now()));
+            released += r.deferred;
+        } catch (const Error& e) {
+            if (e.code() != Exit::tempfail && e.code() != Exit::io) {
+                throw;
+            }
+            // The store is unreachable: what is in flight stays leased to us, and is rescued
+            // when the lease runs out (or, on a shared store, when our heartbeat is missed).
+            spdlog::error("stopping without recording what is in flight: {}", e.what());
+        }
         still_running = still_running || g.dispatcher->in_flight() > 0;
     }
     if (store->shared()) {

@@ -140,6 +140,10 @@ PassReport Dispatcher::run_until_idle() {
 PassReport Dispatcher::turn() {
     PassReport report;
     TimePoint now = m_clock.now();
+    if (!m_orphans.empty()) {
+        report.deferred += give_back(m_orphans, "given back after a store error", now);
+        m_orphans.clear();
+    }
     release_ready(now, report); // before record_finished() starts ready rows in freed slots
     report += record_finished();
     if (now >= m_next_maintenance) {
@@ -210,14 +214,25 @@ void Dispatcher::fill_lanes(TimePoint now, PassReport& report) {
             continue;
         }
         report.claimed += static_cast<int>(claims.size());
-        claims = screen(std::move(claims), now, report);
-        claims = digest(std::move(claims), now, report);
-        claims = admit(std::move(claims), now, report);
-        for (auto& claim : claims) {
-            auto files = std::make_shared<const std::vector<model::Attachment>>(
-                m_store.attachments(claim.notification.id));
-            lane.ready.push_back({std::move(claim), now, std::move(files)});
+        // The claims are committed: should the store fail before they reach the ready queue,
+        // they are given back once it answers again, not left leased until the lease runs out.
+        // Those already decided meanwhile are fenced off then.
+        const std::vector<store::Claim> taken = claims;
+        std::vector<Ready> ready;
+        try {
+            claims = screen(std::move(claims), now, report);
+            claims = digest(std::move(claims), now, report);
+            claims = admit(std::move(claims), now, report);
+            for (auto& claim : claims) {
+                auto files = std::make_shared<const std::vector<model::Attachment>>(
+                    m_store.attachments(claim.notification.id));
+                ready.push_back({std::move(claim), now, std::move(files)});
+            }
+        } catch (const Error&) {
+            m_orphans.insert(m_orphans.end(), taken.begin(), taken.end());
+            throw;
         }
+        std::move(ready.begin(), ready.end(), std::back_inserter(lane.ready));
         std::stable_sort(lane.ready.begin(), lane.ready.end(), [](const Ready& a, const Ready& b) {
             const auto& x = a.claim.notification;
             const auto& y = b.claim.notification;

@@ -200,6 +200,7 @@ class Dispatcher {
     std::mutex m_finished_mutex;
     std::vector<Finished> m_finished;      // filled by pool threads
     std::vector<Finished> m_unrecorded;    // collected, waiting for a group commit (main thread)
+    std::vector<store::Claim> m_orphans;   // claimed, then lost to a store error: to give back
     std::optional<TimePoint> m_record_due; // when m_unrecorded must be recorded
     std::map<std::int64_t, store::Claim> m_running; // by notification id (main thread)
 

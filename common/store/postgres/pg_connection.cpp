@@ -150,16 +150,21 @@ Connection::Connection(PostgresOptions options)
       m_conninfo(connection_string(m_options, "notify")) {}
 
 pqxx::connection& Connection::connected() {
-    if (m_conn && m_conn->is_open()) {
+    if (m_conn && m_conn->is_open() && !m_broken) {
         return *m_conn;
     }
+    if (m_outer != nullptr) {
+        // The open bulk transaction died with its connection; it can only be rolled back.
+        throw Error(Exit::io,
+                    "lost connection to PostgreSQL store " + m_display + ": " + m_last_failure);
+    }
     m_conn.reset();
+    m_broken = false;
     const auto now = std::chrono::steady_clock::now();
     if (now < m_next_try) {
-        const auto wait = std::chrono::duration_cast<Millis>(m_next_try - now);
+        // The same text at every try, so that a log says it once.
         throw Error(Exit::io, "PostgreSQL store " + m_display + " unreachable: " + m_last_failure +
-                                  " (next try in " + std::to_string((wait.count() + 999) / 1000) +
-                                  "s)");
+                                  " (reconnecting with backoff)");
     }
     try {
         auto conn = std::make_unique<pqxx::connection>(m_conninfo);
@@ -169,8 +174,11 @@ pqxx::connection& Connection::connected() {
         setup.commit();
         m_conn = std::move(conn);
         m_backoff = Millis{0};
-        if (!m_last_failure.empty() && m_options.warn) {
-            m_options.warn("reconnected to PostgreSQL store " + m_display);
+        if (!m_last_failure.empty()) {
+            m_reconnected_at = std::chrono::steady_clock::now();
+            if (m_options.warn) {
+                m_options.warn("reconnected to PostgreSQL store " + m_display);
+            }
         }
         m_last_failure.clear();
         return *m_conn;
@@ -183,15 +191,23 @@ pqxx::connection& Connection::connected() {
             what = what.substr(0, nl);
         }
         m_last_failure = what;
-        m_backoff = std::clamp(m_backoff * 2, Millis{500}, Millis{30'000});
+        // At most 5 s apart: dispatchers back from an outage heartbeat again well within
+        // store.instance_timeout.
+        m_backoff = std::clamp(m_backoff * 2, Millis{500}, Millis{5'000});
         m_next_try = std::chrono::steady_clock::now() + m_backoff;
         throw Error(Exit::io, "cannot connect to PostgreSQL store " + m_display + ": " + what,
                     "check store.url, that the server runs, and that it accepts this host");
     }
 }
 
+// A connection an outer transaction still refers to is only marked; connected() replaces it
+// once that transaction is gone.
 void Connection::drop() {
-    m_conn.reset();
+    if (m_outer != nullptr) {
+        m_broken = true;
+    } else {
+        m_conn.reset();
+    }
 }
 
 bool Connection::retryable(const pqxx::transaction_rollback& e) {
@@ -210,7 +226,7 @@ void Connection::fail(std::string_view doing, const std::exception& e) {
     const std::string where = " (PostgreSQL store " + m_display + ")";
     if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
         dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr || !m_conn || !m_conn->is_open()) {
-        m_conn.reset();
+        drop();
         m_last_failure = what;
         throw Error(Exit::io, "lost connection while " + std::string(doing) + where + ": " + what);
     }
@@ -228,7 +244,7 @@ void Connection::fail(std::string_view doing, const std::exception& e) {
             state.rfind("08", 0) == 0) {
             // insufficient resources (disk full), system errors, operator intervention
             // (shutdown), connection exceptions
-            m_conn.reset();
+            drop();
             m_last_failure = what;
             throw Error(Exit::io, std::string(doing) + ": " + what + where);
         }

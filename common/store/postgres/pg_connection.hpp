@@ -3,6 +3,7 @@
 // contract's exit codes, and measures the server clock against this host's.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -107,9 +108,13 @@ class Connection {
         }
     }
 
-    // While set, run() works in a savepoint of `outer` (a bulk enqueue's open transaction)
-    // instead of a transaction of its own; nullptr ends that.
+    // While set, run() works in a savepoint of `outer` (a bulk enqueue's or a migration's open
+    // transaction) instead of a transaction of its own, and a failure keeps the connection
+    // object (the transaction still refers to it) until nullptr ends that.
     void set_outer(pqxx::work* outer) { m_outer = outer; }
+
+    // When the connection was last (re)established after a failure; the epoch if never lost.
+    std::chrono::steady_clock::time_point reconnected_at() const { return m_reconnected_at; }
 
     // Runs `body(pqxx::connection&)` outside any transaction (LISTEN, DDL under a lock).
     template <class F>
@@ -178,6 +183,8 @@ class Connection {
     std::string m_conninfo;
     std::unique_ptr<pqxx::connection> m_conn;
     pqxx::work* m_outer = nullptr;
+    bool m_broken = false; // failed while an outer transaction held it: replace when released
+    std::chrono::steady_clock::time_point m_reconnected_at{};
     std::chrono::steady_clock::time_point m_next_try{};
     Millis m_backoff{0};
     std::string m_last_failure;

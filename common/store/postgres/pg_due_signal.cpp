@@ -1,6 +1,9 @@
 // The dispatcher's wake-up from PostgreSQL: a connection of its own that LISTENs on the
 // due-rows channel (the trigger of pg_schema.cpp NOTIFYs it). The daemon polls the store
-// anyway, so losing this connection only delays; check() proves it alive and reconnects it.
+// anyway, so losing this connection only delays. Its health check never blocks: every
+// dispatcher's heartbeat also NOTIFYs the channel (at least every 5 s), so a listener that hears
+// nothing for k_silence_limit is taken for dead, even one whose backend froze with its TCP
+// connection up, and replaced.
 #include <algorithm>
 #include <chrono>
 
@@ -12,16 +15,20 @@ namespace notify::store::pg {
 
 namespace {
 
-// How long the connection may stay quiet before check() makes a round trip on it.
-constexpr Millis k_probe_after{10'000};
+// Four heartbeats' worth of silence (a heartbeat is at most 5 s apart).
+constexpr Millis k_silence_limit{20'000};
 
 class Receiver final : public pqxx::notification_receiver {
   public:
     Receiver(pqxx::connection_base& conn, bool& pending)
         : pqxx::notification_receiver(conn, k_due_channel), m_pending(pending) {}
-    void operator()(const std::string& /*payload*/, int /*backend_pid*/) override {
-        m_pending = true;
+    void operator()(const std::string& payload, int /*backend_pid*/) override {
+        if (payload != k_heartbeat_payload) {
+            m_pending = true;
+        }
+        heard = true;
     }
+    bool heard = false; // anything arrived, a heartbeat included
 
   private:
     bool& m_pending;
@@ -41,12 +48,7 @@ class PgDueSignal final : public DueSignal {
 
     bool drain() override {
         if (m_conn) {
-            try {
-                m_conn->get_notifs();
-                m_last_traffic = std::chrono::steady_clock::now();
-            } catch (const std::exception& e) {
-                lost(e.what());
-            }
+            drain_pending();
         }
         const bool pending = m_pending;
         m_pending = false;
@@ -61,21 +63,27 @@ class PgDueSignal final : public DueSignal {
             }
             return;
         }
-        if (now - m_last_traffic < k_probe_after) {
-            return;
+        drain_pending();
+        if (now - m_last_traffic > k_silence_limit) {
+            lost("nothing heard for " + std::to_string(k_silence_limit.count() / 1000) +
+                 "s, not even the dispatchers' heartbeats");
         }
+    }
+
+  private:
+    // Reads what arrived; anything at all proves the connection alive.
+    void drain_pending() {
         try {
-            pqxx::nontransaction probe(*m_conn);
-            probe.exec("SELECT 1");
-            probe.commit();
             m_conn->get_notifs();
-            m_last_traffic = now;
+            if (m_receiver->heard) {
+                m_receiver->heard = false;
+                m_last_traffic = std::chrono::steady_clock::now();
+            }
         } catch (const std::exception& e) {
             lost(e.what());
         }
     }
 
-  private:
     void connect() {
         try {
             auto conn = std::make_unique<pqxx::connection>(m_conninfo);
@@ -115,10 +123,11 @@ class PgDueSignal final : public DueSignal {
         m_lost = true;
     }
 
+    // Closes the socket first, so that the receiver's removal sends no UNLISTEN to a backend
+    // that may not answer.
     void disconnect() {
-        try {
-            m_receiver.reset(); // UNLISTEN, if the connection still answers
-        } catch (...) {
+        if (m_conn) {
+            m_conn->disconnect();
         }
         m_receiver.reset();
         m_conn.reset();

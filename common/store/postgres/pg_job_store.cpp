@@ -22,6 +22,8 @@ using model::Status;
 
 // Identifies the store's metadata and serialises migrations: pg_advisory_xact_lock(key).
 constexpr std::int64_t k_migration_lock = 0x4e544659; // "NTFY"
+// The first key of the two-key advisory locks that serialise enqueues of one event id.
+constexpr int k_dedup_lock_class = 0x4e54; // "NT"
 
 // Effective status: scheduled and queued are told apart by due_at against $1 (now).
 constexpr const char* k_columns =
@@ -142,6 +144,7 @@ class Batch final : public EnqueueBatch {
 class Import final : public RowImport {
   public:
     explicit Import(PgJobStore& store);
+    ~Import() override;
     void add(const PortableTable& table, const Row& row) override;
     void commit() override;
 
@@ -613,12 +616,16 @@ class PgJobStore final : public JobStore {
     // instance timeout (by the server's clock). Rows another dispatcher is completing right
     // now are skipped (SKIP LOCKED): its completion decides them.
     int rescue(TimePoint now, const std::optional<std::string>& current_owner) override {
+        // Back from an outage of our own, the others may not have reconnected yet either: their
+        // silence is judged only once they had an instance timeout to heartbeat again.
+        const bool judge_silence = std::chrono::steady_clock::now() - m_conn.reconnected_at() >
+                                   m_conn.options().instance_timeout;
         const std::string sql =
             "WITH r AS (SELECT id, attempts, lease_owner, coalesce(provider, '-') AS provider, "
             "updated_at FROM notifications WHERE status = 'sending' AND (lease_until <= $1 OR "
-            "(lease_owner IS DISTINCT FROM $2 AND NOT EXISTS (SELECT 1 FROM instances i WHERE "
-            "i.owner = notifications.lease_owner AND i.seen_at > notify_now_ms() - $3))) FOR "
-            "UPDATE SKIP LOCKED), "
+            "($4::integer = 1 AND lease_owner IS DISTINCT FROM $2 AND NOT EXISTS (SELECT 1 FROM "
+            "instances i WHERE i.owner = notifications.lease_owner AND i.seen_at > "
+            "notify_now_ms() - $3))) FOR UPDATE SKIP LOCKED), "
             "u AS (UPDATE notifications n SET status = 'retrying', due_at = $1, updated_at = $1, "
             "lease_owner = NULL, lease_until = NULL, last_error = 'attempt ' || r.attempts || "
             "' by ' || coalesce(r.lease_owner, '-') || ' did not finish (lease expired or "
@@ -631,11 +638,12 @@ class PgJobStore final : public JobStore {
             "$1, last_error FROM u) "
             "SELECT count(*) FROM u";
         return m_conn.run("rescuing abandoned leases", [&](Tx& tx) {
-            auto r = tx.exec(sql, Params()
-                                      .add(now)
-                                      .add(current_owner)
-                                      .add(static_cast<std::int64_t>(
-                                          m_conn.options().instance_timeout.count())));
+            auto r = tx.exec(
+                sql, Params()
+                         .add(now)
+                         .add(current_owner)
+                         .add(static_cast<std::int64_t>(m_conn.options().instance_timeout.count()))
+                         .add(judge_silence ? 1 : 0));
             return static_cast<int>(int64(r[0][0]));
         });
     }
@@ -837,6 +845,9 @@ class PgJobStore final : public JobStore {
                              Params().add(owner));
             const auto after = std::chrono::system_clock::now();
             note_offset(int64(r[0][0]), before, after);
+            // Every listener hears it: the proof its connection is alive (pg_due_signal.cpp).
+            tx.exec("SELECT pg_notify($1, $2)",
+                    Params().add(k_due_channel).add(k_heartbeat_payload));
             // Instances gone for a day are forgotten (their rows were rescued long ago).
             tx.exec("DELETE FROM instances WHERE seen_at < notify_now_ms() - 86400000");
         });
@@ -898,8 +909,10 @@ class PgJobStore final : public JobStore {
     EnqueueResult enqueue_locked(Tx& tx, const EnqueueRequest& request, TimePoint now) {
         EnqueueResult result;
         if (request.event_id) {
-            tx.exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))",
-                    Params().add(*request.event_id));
+            // One of 1024 locks, not one per key: an import of a million keys in one
+            // transaction must not run out of the server's lock table.
+            tx.exec("SELECT pg_advisory_xact_lock($1, (hashtext($2) & 1023)::integer)",
+                    Params().add(k_dedup_lock_class).add(*request.event_id));
             for (const auto& r :
                  tx.exec("SELECT id FROM notifications WHERE event_id = $1 AND (status IN "
                          "('scheduled', 'queued', 'sending', 'retrying', 'held') OR (status IN "
@@ -1294,16 +1307,17 @@ EnqueueResult Batch::add(const EnqueueRequest& request) {
 }
 
 void Batch::commit() {
-    m_store.connection().set_outer(nullptr);
     try {
         m_work->commit();
     } catch (const std::exception& e) {
-        m_store.connection().fail("committing an import", e);
+        m_store.connection().fail("committing an import", e); // the destructor lets go
     }
+    m_store.connection().set_outer(nullptr);
 }
 
 Import::Import(PgJobStore& store)
     : m_store(store), m_work(store.connection().begin("starting a migration")) {
+    m_store.connection().set_outer(m_work.get());
     try {
         Tx tx(*m_work);
         auto r = tx.exec("SELECT (SELECT count(*) FROM notifications), (SELECT count(*) FROM "
@@ -1320,10 +1334,16 @@ Import::Import(PgJobStore& store)
         // Buckets outlive purged notifications; the copied ones replace them.
         tx.exec("DELETE FROM rate_buckets");
     } catch (const Error&) {
+        m_store.connection().set_outer(nullptr);
         throw;
     } catch (const std::exception& e) {
+        m_store.connection().set_outer(nullptr);
         m_store.connection().fail("checking the destination", e);
     }
+}
+
+Import::~Import() {
+    m_store.connection().set_outer(nullptr);
 }
 
 void Import::add(const PortableTable& table, const Row& row) {
@@ -1367,8 +1387,9 @@ void Import::commit() {
         }
         m_work->commit();
     } catch (const std::exception& e) {
-        m_store.connection().fail("committing the migration", e);
+        m_store.connection().fail("committing the migration", e); // the destructor lets go
     }
+    m_store.connection().set_outer(nullptr);
 }
 
 } // namespace

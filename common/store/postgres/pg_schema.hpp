@@ -13,5 +13,8 @@ const std::vector<std::string_view>& migrations();
 
 // The LISTEN/NOTIFY channel on which rows that became due are announced.
 inline constexpr const char* k_due_channel = "notify_due";
+// The payload of the NOTIFY each heartbeat sends on it: proof for every listener that its
+// connection still hears, not a wake-up.
+inline constexpr const char* k_heartbeat_payload = "heartbeat";
 
 } // namespace notify::store::pg
