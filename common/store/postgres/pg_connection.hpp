@@ -108,6 +108,30 @@ class Connection {
         }
     }
 
+    // As run(), for a body of one statement: no BEGIN and COMMIT around it (autocommit, which
+    // makes one statement atomic all the same), two round trips fewer.
+    template <class F>
+    auto once(std::string_view doing, F&& body) {
+        if (m_outer != nullptr) {
+            return run_nested(doing, body);
+        }
+        for (int attempt = 1;; ++attempt) {
+            try {
+                pqxx::nontransaction work(connected(), "notify");
+                Tx tx(work);
+                return body(tx);
+            } catch (const pqxx::transaction_rollback& e) {
+                if (attempt >= k_max_attempts || !retryable(e)) {
+                    fail(doing, e);
+                }
+            } catch (const Error&) {
+                throw;
+            } catch (const std::exception& e) {
+                fail(doing, e);
+            }
+        }
+    }
+
     // While set, run() works in a savepoint of `outer` (a bulk enqueue's or a migration's open
     // transaction) instead of a transaction of its own, and a failure keeps the connection
     // object (the transaction still refers to it) until nullptr ends that.

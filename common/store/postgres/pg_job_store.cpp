@@ -220,7 +220,7 @@ class PgJobStore final : public JobStore {
             p.add(filter.limit);
             sql += " LIMIT $" + std::to_string(p.size());
         }
-        return m_conn.run("listing notifications", [&](Tx& tx) {
+        return m_conn.once("listing notifications", [&](Tx& tx) {
             std::vector<Notification> rows;
             for (const auto& r : tx.exec(sql, p)) {
                 rows.push_back(read_notification(r));
@@ -274,7 +274,7 @@ class PgJobStore final : public JobStore {
     }
 
     std::vector<model::Attachment> attachments(std::int64_t id) override {
-        return m_conn.run("reading attachments", [&](Tx& tx) {
+        return m_conn.once("reading attachments", [&](Tx& tx) {
             std::vector<model::Attachment> files;
             for (const auto& f : tx.exec("SELECT filename, content_type, size, content FROM "
                                          "attachments WHERE notification_id = $1 ORDER BY id",
@@ -474,7 +474,7 @@ class PgJobStore final : public JobStore {
             p.add(filter.limit);
             sql += " LIMIT $" + std::to_string(p.size());
         }
-        return m_conn.run("reading events", [&](Tx& tx) {
+        return m_conn.once("reading events", [&](Tx& tx) {
             std::vector<EventRecord> out;
             for (const auto& r : tx.exec(sql, p)) {
                 out.push_back({int64(r[0]), int64(r[1]), text(r[2]), text(r[3]),
@@ -486,7 +486,7 @@ class PgJobStore final : public JobStore {
 
     bool record_event(std::int64_t id, const std::string& type, const std::string& detail,
                       TimePoint at) override {
-        return m_conn.run("recording an event", [&](Tx& tx) {
+        return m_conn.once("recording an event", [&](Tx& tx) {
             auto r = tx.exec("INSERT INTO events (notification_id, type, at, detail) SELECT id, "
                              "$2, $3, $4 FROM notifications WHERE id = $1",
                              Params().add(id).add(type).add(at).add(detail));
@@ -496,7 +496,7 @@ class PgJobStore final : public JobStore {
 
     std::optional<std::int64_t> find_by_receipt(const std::string& provider,
                                                 const std::string& receipt) override {
-        return m_conn.run("finding a receipt", [&](Tx& tx) -> std::optional<std::int64_t> {
+        return m_conn.once("finding a receipt", [&](Tx& tx) -> std::optional<std::int64_t> {
             auto r = tx.exec("SELECT notification_id FROM attempts WHERE provider = $1 AND "
                              "detail = $2 AND outcome = 'sent' ORDER BY id DESC LIMIT 1",
                              Params().add(provider).add(receipt));
@@ -534,7 +534,7 @@ class PgJobStore final : public JobStore {
             " ORDER BY priority, due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED), " +
             claimed_cte("picked", "''") + " SELECT " + k_columns +
             " FROM claimed ORDER BY priority, due_at, id";
-        return m_conn.run("claiming notifications", [&](Tx& tx) {
+        return m_conn.once("claiming notifications", [&](Tx& tx) {
             std::vector<Claim> claims;
             for (const auto& r : tx.exec(sql, p)) {
                 claims.push_back({read_notification(r), owner, until});
@@ -553,7 +553,7 @@ class PgJobStore final : public JobStore {
             "substr(event_id, 1, 7) <> 'digest:') FOR UPDATE SKIP LOCKED), " +
             claimed_cte("picked", "' (digest)'") + " SELECT " + k_columns +
             " FROM claimed ORDER BY due_at, id";
-        return m_conn.run("claiming digest items", [&](Tx& tx) {
+        return m_conn.once("claiming digest items", [&](Tx& tx) {
             std::vector<Claim> claims;
             for (const auto& r : tx.exec(sql, Params()
                                                   .add(now)
@@ -637,7 +637,7 @@ class PgJobStore final : public JobStore {
             "e AS (INSERT INTO events (notification_id, type, at, detail) SELECT id, 'rescued', "
             "$1, last_error FROM u) "
             "SELECT count(*) FROM u";
-        return m_conn.run("rescuing abandoned leases", [&](Tx& tx) {
+        return m_conn.once("rescuing abandoned leases", [&](Tx& tx) {
             auto r = tx.exec(
                 sql, Params()
                          .add(now)
@@ -660,13 +660,13 @@ class PgJobStore final : public JobStore {
                                 "e AS (INSERT INTO events (notification_id, type, at, detail) "
                                 "SELECT id, 'suppressed', $1, $2 FROM u) "
                                 "SELECT count(*) FROM u";
-        return m_conn.run("expiring notifications", [&](Tx& tx) {
+        return m_conn.once("expiring notifications", [&](Tx& tx) {
             return static_cast<int>(int64(tx.exec(sql, Params().add(now).add(why))[0][0]));
         });
     }
 
     std::optional<TimePoint> next_wakeup() override {
-        return m_conn.run("reading the next wake-up", [&](Tx& tx) -> std::optional<TimePoint> {
+        return m_conn.once("reading the next wake-up", [&](Tx& tx) -> std::optional<TimePoint> {
             auto r = tx.exec(
                 std::string("SELECT least((SELECT min(m) FROM (SELECT (SELECT due_at FROM "
                             "notifications WHERE ") +
