@@ -15,6 +15,7 @@
 #include "common/error.hpp"
 #include "common/schedule/time_text.hpp"
 #include "common/store/job_store.hpp"
+#include "common/store/operator_verbs.hpp"
 #include "common/store/schema.hpp"
 #include "common/store/shared_store.hpp"
 #include "common/store/sqlite_audience_store.hpp"
@@ -317,7 +318,7 @@ class SqliteJobStore final : public JobStore {
             }
             Notification n = read_notification(q);
             q.reset();
-            if (auto why = refusal(verb, n.status)) {
+            if (auto why = verb_refusal(verb, n.status)) {
                 result.refused.push_back(std::to_string(id) + " is " +
                                          std::string(model::to_string(n.status)) + "; " + *why);
                 continue;
@@ -1336,77 +1337,20 @@ class SqliteJobStore final : public JobStore {
         }
     }
 
-    static std::optional<std::string> refusal(Verb verb, Status s) {
-        switch (verb) {
-        case Verb::cancel:
-            if (s == Status::scheduled || s == Status::queued || s == Status::retrying ||
-                s == Status::held) {
-                return std::nullopt;
-            }
-            return "cancel applies to scheduled, queued, retrying or held notifications";
-        case Verb::hold:
-            if (s == Status::scheduled || s == Status::queued || s == Status::retrying) {
-                return std::nullopt;
-            }
-            return "hold applies to scheduled, queued or retrying notifications";
-        case Verb::release:
-            if (s == Status::held) {
-                return std::nullopt;
-            }
-            return "release applies to held notifications";
-        case Verb::retry:
-            if (s == Status::sent || s == Status::sending || s == Status::held) {
-                return "retry applies to scheduled, queued, retrying, dead, cancelled or "
-                       "suppressed notifications" +
-                       std::string(s == Status::held ? " (use release)" : "");
-            }
-            return std::nullopt;
-        }
-        return std::nullopt;
-    }
-
     void apply_one(Verb verb, std::int64_t id, Status status, int attempts, TimePoint due_at,
                    TimePoint now) {
-        std::string new_status;
-        std::string event;
-        std::string detail;
-        bool due_now = false;
-        bool clear_expiry = false;
-        switch (verb) {
-        case Verb::cancel:
-            new_status = "cancelled";
-            event = "cancelled";
-            detail = "by operator";
-            break;
-        case Verb::hold:
-            new_status = "held";
-            event = "held";
-            detail = "by operator";
-            break;
-        case Verb::release:
-            new_status = attempts > 0 ? "retrying" : (due_at > now ? "scheduled" : "queued");
-            event = "released";
-            detail = "by operator";
-            break;
-        case Verb::retry:
-            new_status = "queued";
-            event = "retry";
-            detail = "operator asked for an attempt now";
-            due_now = true;
-            clear_expiry = model::is_terminal(status);
-            break;
-        }
+        const VerbEffect e = verb_effect(verb, status, attempts, due_at, now);
         auto& u = m_db.prepare(
             "UPDATE notifications SET status = ?1, updated_at = ?2, due_at = CASE WHEN ?3 THEN ?2 "
             "ELSE due_at END, expires_at = CASE WHEN ?4 THEN NULL ELSE expires_at END WHERE id = "
             "?5");
-        u.bind(1, new_status)
+        u.bind(1, e.status)
             .bind(2, to_unix_ms(now))
-            .bind(3, due_now ? 1 : 0)
-            .bind(4, clear_expiry ? 1 : 0)
+            .bind(3, e.due_now ? 1 : 0)
+            .bind(4, e.clear_expiry ? 1 : 0)
             .bind(5, id);
         u.run();
-        add_event(id, event, now, detail);
+        add_event(id, e.event, now, e.detail);
     }
 
     // enqueue() inside the caller's transaction.

@@ -10,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "common/schedule/time_text.hpp"
+#include "common/store/operator_verbs.hpp"
 #include "common/store/postgres/pg_audience_store.hpp"
 #include "common/store/postgres/pg_schema.hpp"
 
@@ -84,35 +85,6 @@ Notification read_notification(const pqxx::row& r) {
 
 std::string status_sql(Status s) {
     return std::string(model::to_string(s));
-}
-
-std::optional<std::string> refusal(Verb verb, Status s) {
-    switch (verb) {
-    case Verb::cancel:
-        if (s == Status::scheduled || s == Status::queued || s == Status::retrying ||
-            s == Status::held) {
-            return std::nullopt;
-        }
-        return "cancel applies to scheduled, queued, retrying or held notifications";
-    case Verb::hold:
-        if (s == Status::scheduled || s == Status::queued || s == Status::retrying) {
-            return std::nullopt;
-        }
-        return "hold applies to scheduled, queued or retrying notifications";
-    case Verb::release:
-        if (s == Status::held) {
-            return std::nullopt;
-        }
-        return "release applies to held notifications";
-    case Verb::retry:
-        if (s == Status::sent || s == Status::sending || s == Status::held) {
-            return "retry applies to scheduled, queued, retrying, dead, cancelled or "
-                   "suppressed notifications" +
-                   std::string(s == Status::held ? " (use release)" : "");
-        }
-        return std::nullopt;
-    }
-    return std::nullopt;
 }
 
 // Events and attempt rows written with a completion, as parallel text arrays.
@@ -317,7 +289,7 @@ class PgJobStore final : public JobStore {
                     continue;
                 }
                 Notification n = read_notification(r[0]);
-                if (auto why = refusal(verb, n.status)) {
+                if (auto why = verb_refusal(verb, n.status)) {
                     result.refused.push_back(std::to_string(id) + " is " +
                                              std::string(model::to_string(n.status)) + "; " + *why);
                     continue;
@@ -993,45 +965,17 @@ class PgJobStore final : public JobStore {
 
     void apply_one(Tx& tx, Verb verb, std::int64_t id, Status status, int attempts,
                    TimePoint due_at, TimePoint now) {
-        std::string new_status;
-        std::string event;
-        std::string detail;
-        bool due_now = false;
-        bool clear_expiry = false;
-        switch (verb) {
-        case Verb::cancel:
-            new_status = "cancelled";
-            event = "cancelled";
-            detail = "by operator";
-            break;
-        case Verb::hold:
-            new_status = "held";
-            event = "held";
-            detail = "by operator";
-            break;
-        case Verb::release:
-            new_status = attempts > 0 ? "retrying" : (due_at > now ? "scheduled" : "queued");
-            event = "released";
-            detail = "by operator";
-            break;
-        case Verb::retry:
-            new_status = "queued";
-            event = "retry";
-            detail = "operator asked for an attempt now";
-            due_now = true;
-            clear_expiry = model::is_terminal(status);
-            break;
-        }
+        const VerbEffect e = verb_effect(verb, status, attempts, due_at, now);
         tx.exec("UPDATE notifications SET status = $1, updated_at = $2, due_at = CASE WHEN "
                 "$3::integer = 1 THEN $2 ELSE due_at END, expires_at = CASE WHEN $4::integer = 1 "
                 "THEN NULL ELSE expires_at END WHERE id = $5",
                 Params()
-                    .add(new_status)
+                    .add(e.status)
                     .add(now)
-                    .add(due_now ? 1 : 0)
-                    .add(clear_expiry ? 1 : 0)
+                    .add(e.due_now ? 1 : 0)
+                    .add(e.clear_expiry ? 1 : 0)
                     .add(id));
-        add_event(tx, id, event, now, detail);
+        add_event(tx, id, e.event, now, e.detail);
     }
 
     // Inserts one row with its first event ("created" with `created_detail`, or "suppressed"
