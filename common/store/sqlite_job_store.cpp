@@ -14,6 +14,7 @@
 
 #include "common/error.hpp"
 #include "common/schedule/time_text.hpp"
+#include "common/store/completion_rows.hpp"
 #include "common/store/job_store.hpp"
 #include "common/store/operator_verbs.hpp"
 #include "common/store/schema.hpp"
@@ -753,23 +754,7 @@ class SqliteJobStore final : public JobStore {
         if (c.outcome == Outcome::deferred) {
             return defer_locked(c);
         }
-        const char* status = "sent";
-        switch (c.outcome) {
-        case Outcome::sent:
-            status = "sent";
-            break;
-        case Outcome::retry:
-            status = "retrying";
-            break;
-        case Outcome::dead:
-            status = "dead";
-            break;
-        case Outcome::suppressed:
-            status = "suppressed";
-            break;
-        case Outcome::deferred:
-            break;
-        }
+        const char* status = completed_status(c.outcome);
         auto& u = m_db.prepare(
             "UPDATE notifications SET status = ?1, provider = ?2, last_error = ?3, "
             "sent_at = ?4, due_at = coalesce(?5, due_at), updated_at = ?6, lease_owner = NULL, "
@@ -792,37 +777,16 @@ class SqliteJobStore final : public JobStore {
         if (m_db.changes() == 0) {
             return false; // fenced: rescued, cancelled or completed by someone else
         }
-        for (const auto& t : c.failed_tries) {
-            add_attempt(c.id, c.attempt, t.provider, c.started_at, c.finished_at, t.attempt_class,
-                        t.detail);
-            add_event(c.id, "failed", c.finished_at,
-                      t.provider + ": " + t.attempt_class + ": " + t.detail);
+        const CompletionRows rows = completion_rows(c);
+        for (const auto& a : rows.attempts) {
+            add_attempt(c.id, c.attempt, a.provider, c.started_at, c.finished_at, a.outcome,
+                        a.detail);
         }
-        if (!c.attempt_class.empty()) { // empty: decided before any provider was tried
-            add_attempt(c.id, c.attempt, c.provider, c.started_at, c.finished_at, c.attempt_class,
-                        c.detail);
+        for (const auto& e : rows.events) {
+            add_event(c.id, e.type, c.finished_at, e.detail);
         }
-        switch (c.outcome) {
-        case Outcome::sent:
-            add_event(c.id, "sent", c.finished_at, c.provider + ": " + c.detail);
+        if (c.outcome == Outcome::sent) {
             drop_attachment_bytes(c.id);
-            break;
-        case Outcome::retry:
-            add_event(c.id, "failed", c.finished_at,
-                      c.provider + ": " + c.attempt_class + ": " + c.detail);
-            add_event(c.id, "retried", c.finished_at,
-                      "next attempt at " + schedule::format_rfc3339(c.next_due));
-            break;
-        case Outcome::dead:
-            add_event(c.id, "failed", c.finished_at,
-                      c.provider + ": " + c.attempt_class + ": " + c.detail);
-            add_event(c.id, "dead", c.finished_at, c.detail);
-            break;
-        case Outcome::suppressed:
-            add_event(c.id, "suppressed", c.finished_at, c.detail);
-            break;
-        case Outcome::deferred:
-            break;
         }
         return true;
     }

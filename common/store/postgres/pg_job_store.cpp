@@ -10,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "common/schedule/time_text.hpp"
+#include "common/store/completion_rows.hpp"
 #include "common/store/operator_verbs.hpp"
 #include "common/store/postgres/pg_audience_store.hpp"
 #include "common/store/postgres/pg_schema.hpp"
@@ -1036,49 +1037,15 @@ class PgJobStore final : public JobStore {
         if (c.outcome == Outcome::deferred) {
             return defer_locked(tx, c);
         }
-        const char* status = "sent";
-        switch (c.outcome) {
-        case Outcome::sent:
-            status = "sent";
-            break;
-        case Outcome::retry:
-            status = "retrying";
-            break;
-        case Outcome::dead:
-            status = "dead";
-            break;
-        case Outcome::suppressed:
-            status = "suppressed";
-            break;
-        case Outcome::deferred:
-            break;
-        }
+        const char* status = completed_status(c.outcome);
+        const CompletionRows rows = completion_rows(c);
         Rows attempts; // provider, class, detail
         Rows events;   // type, detail
-        for (const auto& t : c.failed_tries) {
-            attempts.add(t.provider, t.attempt_class, t.detail);
-            events.add("failed", t.provider + ": " + t.attempt_class + ": " + t.detail);
+        for (const auto& a : rows.attempts) {
+            attempts.add(a.provider, a.outcome, a.detail);
         }
-        if (!c.attempt_class.empty()) { // empty: decided before any provider was tried
-            attempts.add(c.provider, c.attempt_class, c.detail);
-        }
-        switch (c.outcome) {
-        case Outcome::sent:
-            events.add("sent", c.provider + ": " + c.detail);
-            break;
-        case Outcome::retry:
-            events.add("failed", c.provider + ": " + c.attempt_class + ": " + c.detail);
-            events.add("retried", "next attempt at " + schedule::format_rfc3339(c.next_due));
-            break;
-        case Outcome::dead:
-            events.add("failed", c.provider + ": " + c.attempt_class + ": " + c.detail);
-            events.add("dead", c.detail);
-            break;
-        case Outcome::suppressed:
-            events.add("suppressed", c.detail);
-            break;
-        case Outcome::deferred:
-            break;
+        for (const auto& e : rows.events) {
+            events.add(e.type, e.detail);
         }
         Params p;
         p.add(status).add(c.provider);
