@@ -25,6 +25,7 @@
 #include "common/store/job_store.hpp"
 #include "common/store/shared_store.hpp"
 #include "common/store/store_health.hpp"
+#include "common/text/store_url.hpp"
 
 namespace notify::cli {
 
@@ -228,7 +229,7 @@ class Doctor {
         options.url = m_config->store_url.value;
         options.instance_timeout = m_config->instance_timeout;
         options.migrate = false;
-        const std::string shown = store::redact_url(options.url);
+        const std::string shown = text::mask_url_password(options.url);
         try {
             pg = store::open_postgres_store(options);
         } catch (const Error& e) {

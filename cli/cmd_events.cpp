@@ -122,6 +122,7 @@ void add_events_command(CLI::App& app, Context& ctx) {
             filter.types = o->types;
             filter.id = o->id;
             filter.limit = o->limit;
+            filter.settled = o->follow;
             if (o->since) {
                 filter.since = since_or_throw(*o->since, ctx.clock().now());
             }

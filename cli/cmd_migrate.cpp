@@ -15,6 +15,7 @@
 #include "cli/output.hpp"
 #include "common/error.hpp"
 #include "common/store/job_store.hpp"
+#include "common/text/store_url.hpp"
 
 namespace notify::cli {
 
@@ -45,7 +46,7 @@ bool path_exists(const std::string& path) {
 // unless `must_exist` (then a missing file is Error(io) "no store at PATH").
 std::unique_ptr<store::JobStore> open_location(Context& ctx, const std::string& location,
                                                bool must_exist) {
-    if (store::is_postgres_url(location)) {
+    if (text::is_postgres_url(location)) {
         store::PostgresOptions options;
         options.url = location;
         options.warn = [&ctx](const std::string& warning) {
@@ -66,8 +67,8 @@ std::unique_ptr<store::JobStore> open_location(Context& ctx, const std::string& 
 // True when `a` and `b` name the same store: the same URL, or paths to the same file (the
 // destination's may not exist yet).
 bool same_location(const std::string& a, const std::string& b) {
-    const bool url_a = store::is_postgres_url(a);
-    if (url_a != store::is_postgres_url(b)) {
+    const bool url_a = text::is_postgres_url(a);
+    if (url_a != text::is_postgres_url(b)) {
         return false;
     }
     if (url_a) {
@@ -232,7 +233,7 @@ void migrate(Context& ctx, const MigrateOptions& o) {
     if (!o.force) {
         refuse_live_leases(*source, ctx.clock().now());
     }
-    const bool is_file = !store::is_postgres_url(o.to);
+    const bool is_file = !text::is_postgres_url(o.to);
     RemoveUnlessKept created(o.to, is_file && !path_exists(o.to));
     auto destination = open_location(ctx, o.to, false);
     if (source->describe() == destination->describe()) {

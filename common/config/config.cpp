@@ -24,6 +24,7 @@
 #include "common/schedule/duration.hpp"
 #include "common/schedule/zone.hpp"
 #include "common/text/spelling.hpp"
+#include "common/text/store_url.hpp"
 
 namespace notify::config {
 namespace {
@@ -33,11 +34,6 @@ namespace fs = std::filesystem;
 constexpr std::string_view k_masked = "********";
 constexpr std::string_view k_default = "default";
 
-// A PostgreSQL store location (store/postgres_url.cpp says the same; config does not depend on
-// store).
-bool is_store_url(std::string_view location) {
-    return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
-}
 constexpr int k_batch_min = 1;
 constexpr int k_batch_max = 10000;
 
@@ -301,7 +297,7 @@ class Parser {
             const std::string dotted = "store." + entry.key;
             if (entry.key == "url") {
                 Setting setting = scalar(entry, dotted);
-                if (!is_store_url(setting.value)) {
+                if (!text::is_postgres_url(setting.value)) {
                     fail(entry.key_mark, dotted + ": " +
                                              (setting.secret ? shown(setting) : setting.value) +
                                              " is not a postgresql:// URL");
@@ -936,13 +932,13 @@ Config defaults(const EnvLookup& env) {
 // postgresql:// URL in any of them selects the PostgreSQL store.
 void resolve_store_path(Config& config, const FileValues& found, const LoadOptions& options,
                         const EnvLookup& env) {
-    if (options.db_flag && is_store_url(*options.db_flag)) {
+    if (options.db_flag && text::is_postgres_url(*options.db_flag)) {
         config.store_url = Setting{*options.db_flag, "--db", false};
         config.store_path = Setting{std::string{}, "--db", false};
         return;
     }
     if (!options.db_flag) {
-        if (auto value = non_empty_env(env, "NOTIFY_DB"); value && is_store_url(*value)) {
+        if (auto value = non_empty_env(env, "NOTIFY_DB"); value && text::is_postgres_url(*value)) {
             config.store_url = Setting{*value, "env NOTIFY_DB", false};
             config.store_path = Setting{std::string{}, "env NOTIFY_DB", false};
             return;

@@ -1,6 +1,7 @@
 // The effective settings of a Config as key/value/origin lines for `notify config show`.
 #include "common/config/config.hpp"
 #include "common/schedule/duration.hpp"
+#include "common/text/store_url.hpp"
 
 namespace notify::config {
 namespace {
@@ -22,25 +23,6 @@ std::string list_of(const std::vector<Setting>& items) {
     return out + "]";
 }
 
-// postgresql://user:secret@host/db -> postgresql://user:***@host/db.
-std::string redact_password(std::string url) {
-    const auto start = url.find("://");
-    if (start == std::string::npos) {
-        return url;
-    }
-    const auto end = url.find_first_of("/?", start + 3);
-    const auto at = url.rfind('@', end == std::string::npos ? std::string::npos : end);
-    const auto colon = url.find(':', start + 3);
-    if (at != std::string::npos && at > start && colon != std::string::npos && colon < at) {
-        url.replace(colon + 1, at - colon - 1, "***");
-    }
-    if (auto p = url.find("password="); p != std::string::npos) {
-        const auto e = url.find('&', p);
-        url.replace(p + 9, (e == std::string::npos ? url.size() : e) - p - 9, "***");
-    }
-    return url;
-}
-
 } // namespace
 
 std::vector<ShownSetting> describe(const Config& config) {
@@ -52,7 +34,7 @@ std::vector<ShownSetting> describe(const Config& config) {
         // The URL without its password (a password given by reference masks it whole).
         Setting shown = config.store_url;
         if (!shown.secret) {
-            shown.value = redact_password(shown.value);
+            shown.value = text::mask_url_password(shown.value);
         }
         add("store.url", shown);
         add("store.instance_timeout", config.store_instance_timeout);

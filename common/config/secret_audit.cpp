@@ -6,6 +6,7 @@
 
 #include "common/config/paths.hpp"
 #include "common/config/references.hpp"
+#include "common/text/store_url.hpp"
 
 namespace notify::config {
 
@@ -39,7 +40,8 @@ class Auditor {
         const bool reference =
             text.find("${env:") != std::string::npos || text.find("${file:") != std::string::npos;
         if (!reference) {
-            if (secret_key && !text.empty()) {
+            // A URL's password counts whatever its key (store.url, a provider's url).
+            if ((secret_key && !text.empty()) || text::url_has_password(text)) {
                 m_audit.literal_secrets.push_back(key);
             }
             return;

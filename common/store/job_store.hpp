@@ -190,6 +190,11 @@ struct EventFilter {
     std::vector<std::string> types; // only these types (empty: all)
     std::optional<std::int64_t> id; // only this notification's
     int limit = 0;                  // 0: no limit
+    // Only events before which no other can still appear, for a reader that goes on from the
+    // last sequence number it saw (`events --follow`). On a shared store, transactions commit
+    // out of sequence order: this waits (briefly) for those still writing events, and returns
+    // nothing new if they do not end in time.
+    bool settled = false;
 };
 
 // One event with the notification it belongs to, in store order.
@@ -461,12 +466,6 @@ struct PostgresOptions {
     // the schema is current.
     bool migrate = true;
 };
-
-// True for postgresql:// and postgres:// URLs.
-bool is_postgres_url(std::string_view location);
-
-// `url` with any password replaced by "***", for messages and logs.
-std::string redact_url(const std::string& url);
 
 // Connects to PostgreSQL and migrates the store (libpqxx, in the module notify_pg.so opened on
 // first use). Throws notify::Error: io (74) when the server cannot be reached or the database

@@ -459,6 +459,8 @@ class SqliteJobStore final : public JobStore {
         return rows;
     }
 
+    // filter.settled needs no wait here: one writer at a time, so events commit in the order
+    // of their numbers.
     std::vector<EventRecord> events(const EventFilter& filter) override {
         std::string sql = "SELECT e.id, e.notification_id, n.channel, e.type, e.at, e.detail FROM "
                           "events e JOIN notifications n ON n.id = e.notification_id WHERE "

@@ -164,6 +164,18 @@ class PostgresStoreTest(NotifyTestCase):
         self.assertEqual(self.rows("SELECT owner FROM instances"), [],
                          "notifyd --once left its registration behind")
 
+    def test_events_follow_prints_every_event_once_in_seq_order(self):
+        ids = [self.env.send("--db", self.url, to=f"u{n}@example.com") for n in range(2)]
+        self.env.ok("--db", self.url, "dispatch", "--once")
+        res = self.env.run("--db", self.url, "--json", "events", "--follow", "--limit", "6")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        events = [json.loads(line) for line in res.stdout.splitlines()]
+        for nid in ids:
+            self.assertEqual([e["type"] for e in events if e["id"] == nid],
+                             ["created", "claimed", "sent"], events)
+        seqs = [e["seq"] for e in events]
+        self.assertEqual(seqs, sorted(set(seqs)))
+
     # --- choosing the store -----------------------------------------------------------------
     def test_store_url_in_the_config_file(self):
         self.env.write_config(f"store:\n  url: {json.dumps(self.url)}\n")
@@ -212,6 +224,12 @@ class PostgresStoreTest(NotifyTestCase):
         out = self.env.ok("config", "show")
         self.assertNotIn(PASSWORD, out)
         self.assertIn("store.url = postgresql://notify:***@127.0.0.1:1/x", out)
+        # A password inside the URL is a secret: a config others may read is refused.
+        self.env.write_config(f"store:\n  url: {json.dumps(DEAD_URL)}\n", mode=0o644)
+        res = self.env.run("config", "show")
+        line = self.assert_error_output(res, 78)
+        self.assertIn("holds secrets (store.url)", line)
+        self.assertNotIn(PASSWORD, res.stderr + res.stdout)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,20 @@ TEST(SecretAudit, ListsSecretsWrittenInTheClear) {
     EXPECT_EQ(audit.literal_secrets[0], "providers.sms.auth_token");
 }
 
+// Regression: a password inside a URL (store.url: postgresql://notify:pw@db/notify) was not a
+// secret to the audit, so a world-readable config holding one was accepted.
+TEST(SecretAudit, APasswordInAUrlIsASecretWhateverItsKey) {
+    const auto audit = audit_secrets(
+        "store:\n  url: postgresql://notify:s3cret@db.example.com/notify\n"
+        "providers:\n  mail:\n    type: smtp\n    url: smtp://mail.example.com:587\n"
+        "  relay:\n    type: smtp\n    url: smtps://ops:pw@relay.example.com\n"
+        "  hook:\n    type: webhook\n    url: https://hooks.example.com/x?password=pw\n"
+        "  db:\n    type: webhook\n    url: https://notify@hooks.example.com/y\n",
+        "/nonexistent/config.yaml", env_with({}));
+    EXPECT_EQ(audit.literal_secrets,
+              (std::vector<std::string>{"store.url", "providers.relay.url", "providers.hook.url"}));
+}
+
 TEST(SecretAudit, YamlThatDoesNotParseYieldsNothing) {
     const auto audit = audit_secrets("a: [b\n", "/nonexistent/config.yaml", env_with({}));
     EXPECT_TRUE(audit.references.empty());

@@ -1326,6 +1326,9 @@ TEST_P(JobStoreTest, EventsFollowTheirFilterInTheOrderWritten) {
     auto after = store().events(f);
     ASSERT_EQ(after.size(), 2u);
     EXPECT_EQ(after[0].seq, all[3].seq);
+    f.settled = true; // nothing is being written: the same events
+    ASSERT_EQ(store().events(f).size(), 2u);
+    EXPECT_EQ(store().events(f)[1].seq, all[4].seq);
     f.limit = 1;
     EXPECT_EQ(store().events(f).size(), 1u);
     f = {};

@@ -558,6 +558,85 @@ TEST_F(PostgresJobStoreTest, AStoreWithANewerSchemaVersionIsRefused) {
     EXPECT_EQ(sql().text("SELECT value FROM notify_meta WHERE key = 'schema_version'"), "999");
 }
 
+// ---- following the event log ----------------------------------------------------------------
+
+// Regression: transactions take event numbers from a sequence but commit in any order, so a
+// follower that had read up to a higher number skipped a lower one committed after it. Repro: a
+// transaction inserts an event and stays open; the store records a later one; `events --follow`
+// printed the later one and never the earlier.
+TEST_F(PostgresJobStoreTest, ASettledReadWaitsForATransactionThatMayStillCommitALowerSeq) {
+    auto s = open();
+    const std::int64_t id = s->enqueue(request_of({row()}), k_t0).ids.at(0);
+    const std::int64_t start = s->events({}).back().seq;
+    const std::string insert = "INSERT INTO events (notification_id, type, at) VALUES (" +
+                               std::to_string(id) + ", 'opened', 0)";
+
+    test::PgSession writer(url());
+    writer.exec("BEGIN; " + insert);
+    const long long lower = writer.number("SELECT currval('events_id_seq')");
+    ASSERT_TRUE(s->record_event(id, "clicked", "", k_t0));
+
+    EventFilter plain;
+    plain.after_seq = start;
+    auto seen = s->events(plain);
+    ASSERT_EQ(seen.size(), 1u) << "the later event is visible before the earlier";
+    EXPECT_GT(seen[0].seq, lower);
+    EventFilter follow = plain;
+    follow.settled = true;
+    EXPECT_TRUE(s->events(follow).empty()) << "a follower would pass the open transaction's seq";
+
+    // The read waits for the writer: it commits 300 ms into it.
+    std::thread committer([&] {
+        std::this_thread::sleep_for(milliseconds(300));
+        writer.exec("COMMIT");
+    });
+    auto settled = s->events(follow);
+    committer.join();
+    ASSERT_EQ(settled.size(), 2u);
+    EXPECT_EQ(settled[0].seq, lower);
+    EXPECT_EQ(settled[0].type, "opened");
+    EXPECT_EQ(settled[1].type, "clicked");
+
+    // A writer that rolls back leaves a hole in the numbers, which the follower passes.
+    follow.after_seq = settled[1].seq;
+    writer.exec("BEGIN; " + insert);
+    ASSERT_TRUE(s->record_event(id, "delivered", "", k_t0));
+    std::thread rollback([&] {
+        std::this_thread::sleep_for(milliseconds(300));
+        writer.exec("ROLLBACK");
+    });
+    auto after_hole = s->events(follow);
+    rollback.join();
+    ASSERT_EQ(after_hole.size(), 1u);
+    EXPECT_EQ(after_hole[0].type, "delivered");
+}
+
+TEST_F(PostgresJobStoreTest, AStoreOfSchemaVersion1IsUpgradedInPlace) {
+    std::int64_t id = 0;
+    {
+        auto s = open();
+        id = s->enqueue(request_of({row()}), k_t0).ids.at(0);
+    }
+    // Version 1: events numbered by their column's plain sequence default.
+    sql().exec("ALTER TABLE events ALTER COLUMN id SET DEFAULT nextval('events_id_seq'); "
+               "DROP FUNCTION notify_event_seq(); "
+               "UPDATE notify_meta SET value = '1' WHERE key = 'schema_version'");
+    auto s = open();
+    EXPECT_EQ(sql().text("SELECT value FROM notify_meta WHERE key = 'schema_version'"),
+              std::to_string(s->schema_version().current));
+    EXPECT_GE(s->schema_version().current, 2);
+    EXPECT_THAT(sql().text("SELECT column_default FROM information_schema.columns WHERE "
+                           "table_schema = current_schema() AND table_name = 'events' AND "
+                           "column_name = 'id'"),
+                HasSubstr("notify_event_seq()"));
+    ASSERT_TRUE(s->record_event(id, "opened", "", k_t0));
+    auto events = s->events({});
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[0].type, "created");
+    EXPECT_EQ(events[1].type, "opened");
+    EXPECT_GT(events[1].seq, events[0].seq);
+}
+
 // ---- collation ----------------------------------------------------------------------------
 
 // Regression: names come back in byte order on SQLite (BINARY), but PostgreSQL sorts text by the

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "common/error.hpp"
+#include "common/text/store_url.hpp"
 
 namespace pqxx {
 // Lets a pg::Param go through libpqxx's dynamic parameters: text or NULL.
@@ -146,7 +147,7 @@ std::string connection_string(const PostgresOptions& options, std::string_view a
 }
 
 Connection::Connection(PostgresOptions options)
-    : m_options(std::move(options)), m_display(redact_url(m_options.url)),
+    : m_options(std::move(options)), m_display(text::mask_url_password(m_options.url)),
       m_conninfo(connection_string(m_options, "notify")) {}
 
 pqxx::connection& Connection::connected() {

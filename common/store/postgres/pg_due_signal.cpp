@@ -10,6 +10,7 @@
 #include "common/store/postgres/pg_connection.hpp"
 #include "common/store/postgres/pg_job_store.hpp"
 #include "common/store/postgres/pg_schema.hpp"
+#include "common/text/store_url.hpp"
 
 namespace notify::store::pg {
 
@@ -38,7 +39,7 @@ class PgDueSignal final : public DueSignal {
   public:
     explicit PgDueSignal(PostgresOptions options)
         : m_options(std::move(options)), m_conninfo(connection_string(m_options, "notifyd-listen")),
-          m_display(redact_url(m_options.url)) {
+          m_display(text::mask_url_password(m_options.url)) {
         connect();
     }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <thread>
 
 #include "common/error.hpp"
 #include "common/schedule/time_text.hpp"
@@ -24,8 +25,6 @@ using model::Status;
 
 // Identifies the store's metadata and serialises migrations: pg_advisory_xact_lock(key).
 constexpr std::int64_t k_migration_lock = 0x4e544659; // "NTFY"
-// The first key of the two-key advisory locks that serialise enqueues of one event id.
-constexpr int k_dedup_lock_class = 0x4e54; // "NT"
 
 // Effective status: scheduled and queued are told apart by due_at against $1 (now).
 constexpr const char* k_columns =
@@ -442,6 +441,14 @@ class PgJobStore final : public JobStore {
             p.add_array(filter.types);
             sql += " AND e.type = ANY($" + std::to_string(p.size()) + "::text[])";
         }
+        if (filter.settled) {
+            auto settled = settled_seq();
+            if (!settled) {
+                return {};
+            }
+            p.add(*settled);
+            sql += " AND e.id <= $" + std::to_string(p.size());
+        }
         sql += " ORDER BY e.id";
         if (filter.limit > 0) {
             p.add(filter.limit);
@@ -455,6 +462,51 @@ class PgJobStore final : public JobStore {
             }
             return out;
         });
+    }
+
+    // The highest event sequence number below which no event can still appear: the last one
+    // handed out, once every transaction that was writing events when it was read has ended
+    // (each holds the shared lock k_event_writer_lock from its first event on: schema
+    // migration 2). Without a wait, a follower could pass a lower number that an open
+    // transaction commits after a higher one. nullopt if they do not end within a while.
+    std::optional<std::int64_t> settled_seq() {
+        static constexpr auto k_wait = std::chrono::seconds(2);
+        const auto last = m_conn.once("reading events", [&](Tx& tx) {
+            return int64(tx.exec("SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 "
+                                 "END FROM events_id_seq")[0][0]);
+        });
+        // Read after `last`: a transaction that took a number up to it held the lock by then.
+        const std::string writers =
+            "SELECT virtualtransaction FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND "
+            "granted AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = "
+            "current_database()) AND classid = $1 AND objid = $2 AND objsubid = 2";
+        auto still_open = [&](const std::vector<std::string>* among) {
+            Params p = Params().add(k_lock_class).add(k_event_writer_lock);
+            std::string sql = writers;
+            if (among != nullptr) {
+                p.add_array(*among);
+                sql += " AND virtualtransaction = ANY($3::text[])";
+            }
+            return m_conn.once("reading events", [&](Tx& tx) {
+                std::vector<std::string> out;
+                for (const auto& r : tx.exec(sql, p)) {
+                    out.push_back(text(r[0]));
+                }
+                return out;
+            });
+        };
+        auto open = still_open(nullptr);
+        const auto deadline = std::chrono::steady_clock::now() + k_wait;
+        auto pause = std::chrono::milliseconds(2);
+        while (!open.empty()) {
+            if (std::chrono::steady_clock::now() >= deadline) {
+                return std::nullopt;
+            }
+            std::this_thread::sleep_for(pause);
+            pause = std::min(pause * 2, std::chrono::milliseconds(50));
+            open = still_open(&open);
+        }
+        return last;
     }
 
     bool record_event(std::int64_t id, const std::string& type, const std::string& detail,
@@ -884,8 +936,8 @@ class PgJobStore final : public JobStore {
         if (request.event_id) {
             // One of 1024 locks, not one per key: an import of a million keys in one
             // transaction must not run out of the server's lock table.
-            tx.exec("SELECT pg_advisory_xact_lock($1, (hashtext($2) & 1023)::integer)",
-                    Params().add(k_dedup_lock_class).add(*request.event_id));
+            tx.exec("SELECT pg_advisory_xact_lock($1, (hashtext($2) & $3)::integer)",
+                    Params().add(k_lock_class).add(*request.event_id).add(k_dedup_buckets - 1));
             for (const auto& r :
                  tx.exec("SELECT id FROM notifications WHERE event_id = $1 AND (status IN "
                          "('scheduled', 'queued', 'sending', 'retrying', 'held') OR (status IN "

@@ -166,6 +166,18 @@ END $$;
 CREATE TRIGGER notifications_due AFTER INSERT OR UPDATE OF status, due_at ON notifications
     FOR EACH ROW EXECUTE FUNCTION notify_due_signal();
 )sql",
+        // 2: events take their sequence number under a shared advisory lock (20052, 1024:
+        // k_lock_class, k_event_writer_lock) that their transaction holds until it ends, so a
+        // reader following the log can wait for the writers that may still commit a lower one.
+        // Shared locks do not conflict with each other: writers never wait for one another.
+        R"sql(
+CREATE FUNCTION notify_event_seq() RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(20052, 1024);
+    RETURN nextval('events_id_seq');
+END $$;
+ALTER TABLE events ALTER COLUMN id SET DEFAULT notify_event_seq();
+)sql",
     };
     return k_migrations;
 }

@@ -17,4 +17,11 @@ inline constexpr const char* k_due_channel = "notify_due";
 // connection still hears, not a wake-up.
 inline constexpr const char* k_heartbeat_payload = "heartbeat";
 
+// The first key of the store's two-key advisory locks ("NT").
+inline constexpr int k_lock_class = 0x4e54;
+// Second keys: 0..1023 serialise enqueues of one event id (a bucket of its hash); this one is
+// held, shared, by every transaction that writes events, from its first event to its end.
+inline constexpr int k_dedup_buckets = 1024;
+inline constexpr int k_event_writer_lock = k_dedup_buckets;
+
 } // namespace notify::store::pg
