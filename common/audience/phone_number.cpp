@@ -3,8 +3,6 @@
 // protobuf, ICU and abseil (about 5 million instructions of dynamic linking per start).
 #include "common/audience/phone_number.hpp"
 
-#include <cstdlib>
-
 #include "common/audience/phone_number_module.hpp"
 #include "common/loader/shared_library.hpp"
 
@@ -16,20 +14,10 @@ struct PhoneModule {
     decltype(&notify_phone_known_region) known_region;
 };
 
-// Looked for beside the executable as installed (bin/../lib/notify), then where this build
-// put it; NOTIFY_MODULE_DIR overrides both.
 const PhoneModule& phone_module() {
     static const PhoneModule k_module = [] {
-        const std::string file = NOTIFY_PHONE_MODULE_FILE;
-        std::vector<std::string> candidates;
-        if (const char* dir = std::getenv("NOTIFY_MODULE_DIR"); dir != nullptr && *dir != '\0') {
-            candidates.push_back(std::string(dir) + "/" + file);
-        }
-        if (auto exe_dir = loader::executable_dir(); !exe_dir.empty()) {
-            candidates.push_back(exe_dir + "/" NOTIFY_MODULE_DIR_FROM_BINDIR "/" + file);
-        }
-        candidates.push_back(NOTIFY_BUILD_MODULE_DIR "/" + file);
-        const auto lib = loader::SharedLibrary::open(candidates, "phone numbers (libphonenumber)");
+        const auto lib =
+            loader::open_module(NOTIFY_PHONE_MODULE_FILE, "phone numbers (libphonenumber)");
         return PhoneModule{
             lib.function<decltype(&notify_phone_normalize)>("notify_phone_normalize"),
             lib.function<decltype(&notify_phone_known_region)>("notify_phone_known_region")};

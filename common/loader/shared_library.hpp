@@ -35,4 +35,9 @@ class SharedLibrary {
 // The directory holding the running executable (from /proc/self/exe), or "" if unknown.
 std::string executable_dir();
 
+// Opens one of notify's own modules (`file`, e.g. "notify_pg.so"): from $NOTIFY_MODULE_DIR
+// when set, else beside the executable as installed (<bindir>/../<libdir>/notify), else where
+// this build put it. `what` names the feature in the error, as in SharedLibrary::open().
+SharedLibrary open_module(const std::string& file, const std::string& what);
+
 } // namespace notify::loader
