@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+import unittest
 
 PG_BIN = os.environ.get("NOTIFY_PG_BIN") or "/usr/lib/postgresql/15/bin"
 HOST = "127.0.0.1"
@@ -369,6 +370,14 @@ def shared_cluster():
         if _shared is None:
             _shared = PgCluster().start()
         return _shared
+
+
+def shared_cluster_or_skip():
+    """shared_cluster(), or a unittest skip when PostgreSQL is not installed here."""
+    try:
+        return shared_cluster()
+    except PgClusterError as e:
+        raise unittest.SkipTest(f"no PostgreSQL for the tests: {e}")
 
 
 def _watch(directory, remove):

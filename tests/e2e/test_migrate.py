@@ -11,6 +11,7 @@ import time
 import unittest
 
 from notify_env import NotifyTestCase
+from pg_cluster import shared_cluster_or_skip
 
 # The tables notify migrate copies, as its --json names them.
 TABLES = ("notifications", "attempts", "events", "attachments", "schedules", "schedule_fires",
@@ -244,23 +245,11 @@ class MigrateSqliteTest(MigrateBase):
         self.assertIn("notify migrate --from", text)
 
 
-def pg_cluster_or_skip():
-    """The shared test PostgreSQL cluster, or a skip when PostgreSQL is not installed."""
-    try:
-        from pg_cluster import PgClusterError, shared_cluster
-    except ImportError as e:
-        raise unittest.SkipTest(f"pg_cluster.py unavailable: {e}")
-    try:
-        return shared_cluster()
-    except PgClusterError as e:
-        raise unittest.SkipTest(f"no PostgreSQL for the tests: {e}")
-
-
 class MigratePostgresTest(MigrateBase):
 
     def setUp(self):
         super().setUp()
-        self.pg = pg_cluster_or_skip()
+        self.pg = shared_cluster_or_skip()
 
     def test_round_trip_through_postgresql(self):
         url = self.pg.create_database()

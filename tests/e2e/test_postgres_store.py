@@ -16,6 +16,7 @@ import re
 import unittest
 
 from notify_env import NOTIFYD_BIN, NotifyTestCase
+from pg_cluster import shared_cluster_or_skip
 
 # A URL nothing listens on (port 1), with a password that must never be printed.
 PASSWORD = "s3cret"
@@ -24,18 +25,6 @@ DEAD_URL = f"postgresql://notify:{PASSWORD}@127.0.0.1:1/x"
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 AGE = re.compile(r'("oldest_due_age_seconds": )\d+')
 OWNER = re.compile(r"\S+:\d+:[0-9a-f]{8}\b")  # a dispatcher: host:pid:random
-
-
-def pg_cluster_or_skip():
-    """The shared test PostgreSQL cluster, or a skip when PostgreSQL is not installed."""
-    try:
-        from pg_cluster import PgClusterError, shared_cluster
-    except ImportError as e:
-        raise unittest.SkipTest(f"pg_cluster.py unavailable: {e}")
-    try:
-        return shared_cluster()
-    except PgClusterError as e:
-        raise unittest.SkipTest(f"no PostgreSQL for the tests: {e}")
 
 
 def mask_times(text):
@@ -48,7 +37,7 @@ class PostgresStoreTest(NotifyTestCase):
 
     def setUp(self):
         super().setUp()
-        self.pg = pg_cluster_or_skip()
+        self.pg = shared_cluster_or_skip()
         self.url = self.pg.create_database()
         self.dbname = self.url.rsplit("/", 1)[1]
 

@@ -80,56 +80,14 @@ class Connection {
     // it (the next call reconnects) and throws Error io. `doing` names the work in messages.
     template <class F>
     auto run(std::string_view doing, F&& body) {
-        if (m_outer != nullptr) {
-            return run_nested(doing, body);
-        }
-        for (int attempt = 1;; ++attempt) {
-            try {
-                pqxx::work work(connected(), "notify");
-                Tx tx(work);
-                if constexpr (std::is_void_v<decltype(body(tx))>) {
-                    body(tx);
-                    finish(work, tx);
-                    return;
-                } else {
-                    auto result = body(tx);
-                    finish(work, tx);
-                    return result;
-                }
-            } catch (const pqxx::transaction_rollback& e) {
-                if (attempt >= k_max_attempts || !retryable(e)) {
-                    fail(doing, e);
-                }
-            } catch (const Error&) {
-                throw;
-            } catch (const std::exception& e) {
-                fail(doing, e);
-            }
-        }
+        return with_retries<pqxx::work>(doing, body);
     }
 
     // As run(), for a body of one statement: no BEGIN and COMMIT around it (autocommit, which
     // makes one statement atomic all the same), two round trips fewer.
     template <class F>
     auto once(std::string_view doing, F&& body) {
-        if (m_outer != nullptr) {
-            return run_nested(doing, body);
-        }
-        for (int attempt = 1;; ++attempt) {
-            try {
-                pqxx::nontransaction work(connected(), "notify");
-                Tx tx(work);
-                return body(tx);
-            } catch (const pqxx::transaction_rollback& e) {
-                if (attempt >= k_max_attempts || !retryable(e)) {
-                    fail(doing, e);
-                }
-            } catch (const Error&) {
-                throw;
-            } catch (const std::exception& e) {
-                fail(doing, e);
-            }
-        }
+        return with_retries<pqxx::nontransaction>(doing, body);
     }
 
     // While set, run() works in a savepoint of `outer` (a bulk enqueue's or a migration's open
@@ -173,6 +131,39 @@ class Connection {
 
     pqxx::connection& connected();
     static bool retryable(const pqxx::transaction_rollback& e);
+    // run() and once(): `body` in a `Work` (pqxx::work, or pqxx::nontransaction for
+    // autocommit), again on a retryable failure; in a savepoint of the outer transaction while
+    // one is set.
+    template <class Work, class F>
+    auto with_retries(std::string_view doing, F& body) {
+        if (m_outer != nullptr) {
+            return run_nested(doing, body);
+        }
+        for (int attempt = 1;; ++attempt) {
+            try {
+                Work work(connected(), "notify");
+                Tx tx(work);
+                if constexpr (std::is_void_v<decltype(body(tx))>) {
+                    body(tx);
+                    finish(work, tx);
+                    return;
+                } else {
+                    auto result = body(tx);
+                    finish(work, tx);
+                    return result;
+                }
+            } catch (const pqxx::transaction_rollback& e) {
+                if (attempt >= k_max_attempts || !retryable(e)) {
+                    fail(doing, e);
+                }
+            } catch (const Error&) {
+                throw;
+            } catch (const std::exception& e) {
+                fail(doing, e);
+            }
+        }
+    }
+
     template <class F>
     auto run_nested(std::string_view doing, F& body) {
         try {
@@ -194,7 +185,8 @@ class Connection {
         }
     }
 
-    static void finish(pqxx::dbtransaction& work, const Tx& tx) {
+    // Commits or rolls back (for a nontransaction, both only end it: each statement committed).
+    static void finish(pqxx::transaction_base& work, const Tx& tx) {
         if (tx.rolled_back()) {
             work.abort();
         } else {
